@@ -1,0 +1,48 @@
+# The README's two commands: `make run` and `make test`. Both do all set-up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: run test install chromium lint typecheck bench clean help
+
+help:
+	@echo "make run    - set up and run the demo on embedded SQLite"
+	@echo "make test   - set up and run the whole test suite"
+	@echo "make lint   - ruff and mypy (strict)"
+	@echo "make bench  - run the benchmarks in benchmarks/ (slow)"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's chromium for the browser tests (Playwright cannot download browsers here).
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = "0" ]; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+				|| echo "warning: could not install chromium; browser tests will fail"; \
+		else echo "warning: chromium missing; install it with: sudo apt-get install -y chromium"; fi; \
+	fi
+
+run: install
+	$(PY) -m childshield demo
+
+test: install chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mypy
+
+bench: install
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from childshield.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""childshield.api (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""childshield.centre (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""childshield.conversations (see DESIGN.md)."""

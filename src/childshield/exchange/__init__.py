@@ -1,0 +1,1 @@
+"""childshield.exchange (see DESIGN.md)."""

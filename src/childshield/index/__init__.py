@@ -1,0 +1,1 @@
+"""childshield.index (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""childshield.provider (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""childshield.scan (see DESIGN.md)."""

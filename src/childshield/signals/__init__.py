@@ -1,0 +1,1 @@
+"""childshield.signals (see DESIGN.md)."""

@@ -1,0 +1,5 @@
+"""ORM models. Each domain has its own module; all share :class:`Base`."""
+
+from childshield.store.models.base import Base
+
+__all__ = ["Base"]

@@ -1,0 +1,1 @@
+"""childshield.web (see DESIGN.md)."""
