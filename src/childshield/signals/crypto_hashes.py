@@ -32,57 +32,47 @@ def file_digests(path: str | Path) -> tuple[str, str]:
         return digests_of_stream(fh)
 
 
-def md5_file(path: str | Path) -> str:
-    md5 = hashlib.md5(usedforsecurity=False)
+def _file_digest(path: str | Path, algorithm: str) -> str:
+    digest = hashlib.new(algorithm, usedforsecurity=False)
     with open(path, "rb") as fh:
         while block := fh.read(CHUNK):
-            md5.update(block)
-    return md5.hexdigest()
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def md5_file(path: str | Path) -> str:
+    return _file_digest(path, "md5")
 
 
 def sha256_file(path: str | Path) -> str:
-    sha = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(CHUNK):
-            sha.update(block)
-    return sha.hexdigest()
+    return _file_digest(path, "sha256")
 
 
-class Md5Signal(HexSignal):
-    name = "md5"
+class DigestSignal(HexSignal):
+    """A cryptographic digest of the file's bytes: matches only an identical file."""
+
     media = frozenset({"image", "video", "other"})
     default_threshold = 0
-    hex_digits = 32
+
+    def __init__(self, name: str, hex_digits: int) -> None:
+        self.name = name
+        self.hex_digits = hex_digits
 
     def compute(self, path: Path) -> Computed:
-        return Computed(md5_file(path))
+        return Computed(_file_digest(path, self.name))
 
     def examples(self) -> list[str]:
-        return [hashlib.md5(b"", usedforsecurity=False).hexdigest(),
-                hashlib.md5(b"childshield", usedforsecurity=False).hexdigest()]
+        return [hashlib.new(self.name, data, usedforsecurity=False).hexdigest()
+                for data in (b"", b"childshield")]
 
 
-class Sha256Signal(HexSignal):
-    name = "sha256"
-    media = frozenset({"image", "video", "other"})
-    default_threshold = 0
-    hex_digits = 64
-
-    def compute(self, path: Path) -> Computed:
-        return Computed(sha256_file(path))
-
-    def examples(self) -> list[str]:
-        return [hashlib.sha256(b"").hexdigest(), hashlib.sha256(b"childshield").hexdigest()]
-
-
-MD5 = register_signal(Md5Signal())
-SHA256 = register_signal(Sha256Signal())
+MD5 = register_signal(DigestSignal("md5", 32))
+SHA256 = register_signal(DigestSignal("sha256", 64))
 
 __all__ = [
     "MD5",
     "SHA256",
-    "Md5Signal",
-    "Sha256Signal",
+    "DigestSignal",
     "digests_of_bytes",
     "digests_of_stream",
     "file_digests",

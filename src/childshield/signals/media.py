@@ -182,7 +182,9 @@ _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib
 
 def _describe(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
-    if "truncated" in text.lower() or isinstance(exc, EOFError):
+    if "truncated" in text.lower():
+        return text
+    if isinstance(exc, EOFError):
         return f"truncated ({text})"
     return text
 
@@ -190,17 +192,22 @@ def _describe(exc: BaseException) -> str:
 def decode_for_pdq(image: Image.Image, *, working_size: int = PDQ_WORKING_SIZE) -> Image.Image:
     """Decode ``image`` (from :func:`open_image`) at the smallest size PDQ needs.
 
-    JPEG: luma only, DCT-scaled so both sides stay >= ``working_size`` (or the original
-    size if smaller). Other formats: full decode of the first frame, then a box reduction by
-    an integer factor that keeps both sides >= ``working_size``. The result is mode L or
-    RGB (or another mode :func:`childshield.signals.pdq.luma_or_rgb` handles).
+    JPEG at least twice ``working_size`` on each side: luma only, DCT-scaled by 1/2, 1/4
+    or 1/8 so both sides stay >= ``working_size``. Smaller JPEGs decode as RGB at full
+    size, exactly as python-threatexchange does (so their hashes agree bit for bit). Other
+    formats: full decode of the first frame, then a box reduction by an integer factor that
+    keeps both sides >= ``working_size``. The result is mode L or RGB (or a grey mode that
+    :func:`childshield.signals.pdq.luma_or_rgb` handles).
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             if image.format in ("JPEG", "MPO"):
-                mode = "L" if image.mode == "RGB" else None
-                image.draft(mode, (working_size, working_size))
+                width, height = image.size
+                if min(width // working_size, height // working_size) >= 2:
+                    # Scaled decode of the luma channel only (JPEG's Y is PDQ's luma).
+                    mode = "L" if image.mode == "RGB" else None
+                    image.draft(mode, (working_size, working_size))
             image.load()
         if image.mode in ("RGBA", "RGBa", "P", "PA", "CMYK", "YCbCr", "LAB", "HSV"):
             image = image.convert("RGB")
