@@ -5,6 +5,15 @@ indicators a signal matches (md5/sha256 exactly, PDQ through the exact near-dupl
 index). Both are what the CLI, the HTTP API and the scanner call.
 """
 
+from childshield.matching.matcher import Match, Matcher, PdqHit, PdqQuery
 from childshield.matching.service import BankService, ImportSummary, WithdrawSummary
 
-__all__ = ["BankService", "ImportSummary", "WithdrawSummary"]
+__all__ = [
+    "BankService",
+    "ImportSummary",
+    "Match",
+    "Matcher",
+    "PdqHit",
+    "PdqQuery",
+    "WithdrawSummary",
+]

@@ -422,31 +422,25 @@ def exact_hits(
     return hits
 
 
-def pdq_rows_after(session: Session, after_id: int) -> tuple[list[int], list[str]]:
-    """(hash row ids, hex values) of every PDQ row of an active indicator with id > after_id,
-    in id order: what the index adds to catch up with the database."""
+def pdq_rows_after(session: Session, after_id: int) -> list[tuple[int, str, bool]]:
+    """(hash row id, hex value, indicator active?) of every PDQ row with id > after_id, in id
+    order: what the index adds to catch up with the database."""
     query = (
-        select(IndicatorHash.id, IndicatorHash.value)
+        select(IndicatorHash.id, IndicatorHash.value, Indicator.status == "active")
         .join(Indicator, Indicator.id == IndicatorHash.indicator_id)
-        .where(
-            IndicatorHash.id > after_id,
-            IndicatorHash.signal == "pdq",
-            Indicator.status == "active",
-        )
+        .where(IndicatorHash.id > after_id, IndicatorHash.signal == "pdq")
         .order_by(IndicatorHash.id)
     )
-    ids: list[int] = []
-    values: list[str] = []
-    for hash_id, value in session.execute(query):
-        ids.append(hash_id)
-        values.append(value)
-    return ids, values
+    return [(int(a), str(b), bool(c)) for a, b, c in session.execute(query)]
 
 
-def hash_table_state(session: Session) -> tuple[int, int]:
-    """(largest indicator_hashes id, number of rows): tells a snapshot whether it is stale."""
-    row = session.execute(select(func.max(IndicatorHash.id), func.count(IndicatorHash.id))).one()
-    return int(row[0] or 0), int(row[1] or 0)
+def pdq_rows_upto(session: Session, last_id: int) -> int:
+    """How many PDQ rows have id <= last_id: if this differs from what the index has seen,
+    a row was deleted or committed late under a lower id, and the index is rebuilt."""
+    query = select(func.count(IndicatorHash.id)).where(
+        IndicatorHash.id <= last_id, IndicatorHash.signal == "pdq"
+    )
+    return int(session.scalar(query) or 0)
 
 
 def hash_value(session: Session, hash_id: int) -> str | None:
@@ -495,11 +489,11 @@ __all__ = [
     "exact_hits",
     "get_bank",
     "get_records",
-    "hash_table_state",
     "hash_value",
     "iter_records",
     "list_banks",
     "pdq_rows_after",
+    "pdq_rows_upto",
     "resolve_hashes",
     "store_records",
     "withdraw",
