@@ -195,6 +195,15 @@ def logout(session: Session, token: str) -> None:
                      tenant_id=row.tenant_id)
 
 
+def set_password(session: Session, user: User, password: str, *, actor: str | Principal) -> None:
+    """Replace a user's password and end their sessions."""
+    if len(password) < sec.MIN_PASSWORD_LENGTH:
+        raise InputError(f"password too short: at least {sec.MIN_PASSWORD_LENGTH} characters")
+    user.password_hash = sec.hash_password(password)
+    repo.end_sessions_of_user(session, user.id, utcnow())
+    audit.record(session, actor, "user.password", "user", user.id, tenant_id=user.tenant_id)
+
+
 def disable_user(session: Session, user: User, *, actor: str | Principal) -> None:
     if user.disabled_at is None:
         user.disabled_at = utcnow()
@@ -215,4 +224,5 @@ __all__ = [
     "logout",
     "resolve_session",
     "revoke_api_key",
+    "set_password",
 ]
