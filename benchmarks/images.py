@@ -27,11 +27,11 @@ from PIL import Image, ImageDraw, ImageFont
 
 HELDOUT_FAMILIES = frozenset({"fractal", "mosaic"})
 _ASPECTS = [(1, 1), (4, 3), (3, 4), (16, 9), (9, 16), (3, 2), (2, 3)]
-_WORDS = (
+_WORDS = (  # noqa: SIM905
     "river garden window market yellow bicycle harbour mountain lantern coffee library orange "
     "station winter summer bridge castle forest meadow candle pencil rocket planet violin "
     "kitchen museum island compass feather thunder silver marble ticket journey weather"
-).split()  # noqa: SIM905
+).split()
 
 
 @dataclass(frozen=True)
