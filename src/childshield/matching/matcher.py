@@ -128,6 +128,10 @@ class Matcher:
             raise NotFoundError(f"no bank named {bank!r} (see: childshield bank list)")
         return chosen
 
+    def check_bank(self, bank: str | None) -> None:
+        """Raise NotFoundError if ``bank`` is given and does not exist."""
+        self._banks(bank)
+
     # --- pdq ----------------------------------------------------------------------------------
 
     def search_pdq(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from childshield.errors import InputError
+from childshield.errors import InputError, NotFoundError
 from childshield.exchange.indicator_record import IndicatorRecord
 from childshield.exchange.jsonl import read_jsonl, write_jsonl
 from childshield.exchange.pytx_format import read_pytx, write_pytx
@@ -76,7 +76,7 @@ def detect_format(path: Path) -> str:
 def read_indicator_file(path: Path, fmt: str | None = None) -> tuple[str, list[IndicatorRecord]]:
     """Parse a whole indicator file (every line checked before anything is stored)."""
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
+        raise NotFoundError(f"{path}: no such file")
     if path.stat().st_size > MAX_IMPORT_BYTES:
         raise InputError(f"{path}: larger than {MAX_IMPORT_BYTES} bytes")
     fmt = fmt or detect_format(path)
