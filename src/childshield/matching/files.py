@@ -20,13 +20,8 @@ from childshield.errors import ChildshieldError
 from childshield.exchange.indicator_record import HashRecord, IndicatorRecord
 from childshield.matching.matcher import Match, Matcher, PdqHit, PdqQuery, best_per_indicator
 from childshield.matching.service import BankService, current_user
+from childshield.signals.hashing import hash_file
 from childshield.store.banks import Provenance
-
-try:  # helper "signals"; until merged to main, a temporary pdqhash-only stand-in
-    _hashing = importlib.import_module("childshield.signals.hashing")
-except ImportError:  # pragma: no cover - removed once signals.hashing is on main
-    _hashing = importlib.import_module("childshield.matching._temporary_hashing")
-hash_file: Callable[[Path], dict[str, Any]] = _hashing.hash_file
 
 LOW_QUALITY = 50
 HashFn = Callable[[Path], dict[str, Any]]

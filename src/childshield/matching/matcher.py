@@ -23,7 +23,8 @@ from typing import Any
 
 from childshield.errors import NotFoundError, SignalValueError
 from childshield.exchange.indicator_record import normalise_value
-from childshield.matching.pdq_index import PdqIndex, hex_to_bits
+from childshield.index import hex_to_bits
+from childshield.matching.pdq_index import PdqIndex
 from childshield.settings import get_settings
 from childshield.store import Database
 from childshield.store import banks as repo
