@@ -30,6 +30,7 @@ from childshield.store import banks as repo
 log = logging.getLogger(__name__)
 SNAPSHOT_VERSION = 1
 RESAVE_AFTER = 10_000  # rows added incrementally before the snapshot is rewritten
+CATCH_UP_BATCH = 200_000  # rows read from the database per step while catching up
 CHECK_EVERY = 30.0  # seconds between checks that no row appeared below the last indexed id
 
 
@@ -119,17 +120,19 @@ class PdqIndex:
         self._checked_at = time.monotonic()
 
     def _catch_up(self, force_save: bool = False) -> None:
+        """Add the rows written since ``last_id``, in batches (bounded memory)."""
         assert self.index is not None
         with self.db.session() as session:
-            rows = repo.pdq_rows_after(session, self.last_id)
-            active = [(row_id, value) for row_id, value, is_active in rows if is_active]
-            if active:
-                ids = np.fromiter((r[0] for r in active), dtype=np.int64, count=len(active))
-                self.index.add(ids, hex_to_bits([r[1] for r in active]))
-                self.added_since_save += len(active)
-            if rows:
+            while rows := repo.pdq_rows_after(session, self.last_id, CATCH_UP_BATCH):
+                active = [(row_id, value) for row_id, value, is_active in rows if is_active]
+                if active:
+                    ids = np.fromiter((r[0] for r in active), dtype=np.int64, count=len(active))
+                    self.index.add(ids, hex_to_bits([r[1] for r in active]))
+                    self.added_since_save += len(active)
                 self.last_id = rows[-1][0]
                 self.seen += len(rows)
+                if len(rows) < CATCH_UP_BATCH:
+                    break
             if force_save or self.added_since_save >= RESAVE_AFTER:
                 self._save(repo.hash_value(session, self.last_id))
 
