@@ -114,7 +114,7 @@ def test_snapshot_is_reused_and_never_trusted_for_another_database(
     value = random_pdq(rng)
     add(service, "test-indicators", IndicatorRecord("pdq", value, "image"))
     assert len(Matcher(db, index_dir=tmp_path / "index").match_pdq([value])[0]) == 1
-    snapshots = list((tmp_path / "index").glob("pdq-*.index"))
+    snapshots = list((tmp_path / "index").glob("pdq-*/MANIFEST"))
     assert len(snapshots) == 1
 
     builds: list[int] = []
@@ -122,6 +122,10 @@ def test_snapshot_is_reused_and_never_trusted_for_another_database(
     monkeypatch.setattr(PdqIndex, "_build", lambda self: builds.append(1) or original(self))
     assert len(Matcher(db, index_dir=tmp_path / "index").match_pdq([value])[0]) == 1
     assert builds == []  # loaded from the snapshot
+    # a damaged snapshot is rebuilt, not trusted and not fatal
+    snapshots[0].write_bytes(b"garbage")
+    assert len(Matcher(db, index_dir=tmp_path / "index").match_pdq([value])[0]) == 1
+    assert builds == [1]
     db.dispose()
 
     # the same URL, a recreated database with different indicators: the old snapshot
@@ -135,7 +139,7 @@ def test_snapshot_is_reused_and_never_trusted_for_another_database(
     matcher = Matcher(db, index_dir=tmp_path / "index")
     assert matcher.match_pdq([value, other]) == [[], matcher.match_pdq([other])[0]]
     assert matcher.match_pdq([other])[0][0].indicator == other_id
-    assert builds == [1]
+    assert builds == [1, 1]
     db.dispose()
 
 

@@ -23,7 +23,8 @@ from typing import Any
 
 from childshield.errors import NotFoundError, SignalValueError
 from childshield.exchange.indicator_record import normalise_value
-from childshield.matching.pdq_index import PdqIndex, hex_to_bits
+from childshield.index import hex_to_bits
+from childshield.matching.pdq_index import PdqIndex
 from childshield.settings import get_settings
 from childshield.store import Database
 from childshield.store import banks as repo
@@ -127,6 +128,10 @@ class Matcher:
         if not chosen:
             raise NotFoundError(f"no bank named {bank!r} (see: childshield bank list)")
         return chosen
+
+    def check_bank(self, bank: str | None) -> None:
+        """Raise NotFoundError if ``bank`` is given and does not exist."""
+        self._banks(bank)
 
     # --- pdq ----------------------------------------------------------------------------------
 

@@ -422,14 +422,17 @@ def exact_hits(
     return hits
 
 
-def pdq_rows_after(session: Session, after_id: int) -> list[tuple[int, str, bool]]:
-    """(hash row id, hex value, indicator active?) of every PDQ row with id > after_id, in id
-    order: what the index adds to catch up with the database."""
+def pdq_rows_after(
+    session: Session, after_id: int, limit: int | None = None
+) -> list[tuple[int, str, bool]]:
+    """(hash row id, hex value, indicator active?) of the PDQ rows with id > after_id, in id
+    order (at most ``limit``): what the index adds to catch up with the database."""
     query = (
         select(IndicatorHash.id, IndicatorHash.value, Indicator.status == "active")
         .join(Indicator, Indicator.id == IndicatorHash.indicator_id)
         .where(IndicatorHash.id > after_id, IndicatorHash.signal == "pdq")
         .order_by(IndicatorHash.id)
+        .limit(limit)
     )
     return [(int(a), str(b), bool(c)) for a, b, c in session.execute(query)]
 
