@@ -1,0 +1,133 @@
+# ruff: noqa: E501  (one cue per line: phrase data reads better unwrapped)
+"""English cues (canonical tokens: ``u`` -> ``you``, ``don't`` -> ``do not``, ``mum`` -> ``mom``)."""
+
+from __future__ import annotations
+
+_PARENT = "parents|parent|mom|dad|mother|father|folks|family"
+_APP = "snap*|whatsapp|telegram|kik|discord|insta|signal|wickr|threema|skype|line"
+_MEDIA = "pic*|photo*|selfie*|vid|vids|video*|snaps"
+_WHO = "school|friends|parents|mom|dad|family|teacher*|class|classmates|everyone|followers"
+
+CUES: list[tuple[str, str, float]] = [
+    # access and risk assessment: age, school, location, supervision, device
+    ("access", "how old [are] you", 0.5),
+    ("access", "asl", 0.6),
+    ("access", "what|which grade|year|class [are] you", 0.4),
+    ("access", "what|which school", 0.45),
+    ("access", "where ~1 you go to school", 0.5),
+    ("access", "where [do] you live", 0.5),
+    ("access", "what is your address", 0.6),
+    ("access", f"your {_PARENT} ~2 home|around|there|out|away|awake|asleep|at_work|working", 0.55),
+    ("access", f"are ~1 {_PARENT} ~1 home|around|in|out|there", 0.45),
+    ("access", "you ~2 alone|by_yourself", 0.5),
+    ("access", "anyone|anybody|someone else ~1 home|there|around|in_the_room", 0.45),
+    ("access", "who ~1 uses|use|sees|reads|checks ~1 your phone|laptop|tablet|computer|account", 0.55),
+    ("access", f"your {_PARENT} ~1 check|read|see|look|go_through ~2 phone|messages|chats|dms", 0.65),
+    ("access", f"when ~1 your {_PARENT} ~1 get|come|leave|go", 0.55),
+    ("access", "do you have a boyfriend|girlfriend", 0.3),
+    ("access", "your own room", 0.4),
+    ("access", "is your door locked|closed", 0.6),
+    # trust and special bond
+    ("trust", "mature for your age", 0.8),
+    ("trust", "so|really|very|super mature", 0.45),
+    ("trust", "you are [so|really|very|super|soo] pretty|cute|beautiful|gorgeous|special|smart|amazing|perfect|hot", 0.35),
+    ("trust", "i understand you [so] better", 0.8),
+    ("trust", "no_one|nobody ~2 understands you like i do", 0.8),
+    ("trust", "only one who ~2 understands|gets|cares", 0.6),
+    ("trust", "understand* you ~2 like no_one|like nobody|better than", 0.6),
+    ("trust", "you can trust me", 0.5),
+    ("trust", "trust me", 0.25),
+    ("trust", "special ~1 connection|bond|relationship", 0.6),
+    ("trust", "soulmate*", 0.5),
+    ("trust", "you are special to me", 0.6),
+    ("trust", "i care about you ~2 more", 0.5),
+    ("trust", "age is just|only a number", 0.85),
+    ("trust", "not like other|the_other girls|boys|kids", 0.5),
+    ("trust", "i am always here for you", 0.4),
+    ("trust", "i would never hurt you", 0.4),
+    ("trust", "you deserve ~2 better than|someone who", 0.35),
+    # exclusivity and isolation: secrecy, deleting, running down others, other apps
+    ("isolation", "our ~1 secret", 0.8),
+    ("isolation", "keep ~2 secret|between_us|to_yourself", 0.5),
+    ("isolation", "between ~1 us|you_and_me", 0.45),
+    ("isolation", "do not tell ~2 anyone|anybody|no_one|your|parents|mom|dad|friends", 0.55),
+    ("isolation", "no_one|nobody ~2 has|needs|have|need to know", 0.7),
+    ("isolation", "delete|erase|clear|wipe ~3 chat*|message*|conversation*|texts|history|dms", 0.7),
+    ("isolation", f"your {_PARENT} ~2 would not|will not|do not|does not|never understand", 0.6),
+    ("isolation", f"your {_PARENT} ~1 are|is ~1 so|too|really strict|annoying|controlling|mean", 0.5),
+    ("isolation", "your friends ~1 are ~1 immature|fake|jealous|childish|babies|using_you", 0.5),
+    ("isolation", f"add|text|message|dm|find|hit me ~2 on|at {_APP}", 0.55),
+    ("isolation", f"talk|chat|move|go|continue|switch ~2 on|to|over_to {_APP}", 0.55),
+    ("isolation", f"what is your {_APP}|number|phone_number|username|handle", 0.45),
+    ("isolation", f"do you have {_APP}", 0.35),
+    ("isolation", "private|secret|second ~1 app|chat|account|profile", 0.45),
+    ("isolation", "turn|switch off ~1 location|gps|tracking", 0.65),
+    ("isolation", "vanish|incognito|disappearing ~1 mode|messages|chat", 0.6),
+    ("isolation", "they would not get it", 0.4),
+    # incentives: gifts, money, game currency, favours in a game
+    ("incentive", "buy|get|send|give|gift|pay ~3 you ~3 gift*|present*|phone|iphone|robux|vbucks|skin*|credit*|money|cash|gift_card*|gems|coins|battle_pass", 0.6),
+    ("incentive", "gift_card*|giftcard*|steam_card*|itunes_card*", 0.4),
+    ("incentive", "robux|vbucks|v_bucks|gems|battle_pass", 0.3),
+    ("incentive", "i will|can|could pay|buy|get you", 0.45),
+    ("incentive", "paypal|cashapp|venmo|revolut ~1 you", 0.5),
+    ("incentive", "free robux|vbucks|skins|gems|coins", 0.45),
+    ("incentive", "present|gift|surprise for you", 0.35),
+    ("incentive", "top_up|topup|recharge ~1 your", 0.5),
+    ("incentive", "carry|boost|level ~1 you|your_account", 0.3),
+    # escalation and approach: photos, cameras, meeting, picking up, urgency
+    ("approach", f"send ~3 {_MEDIA}", 0.45),
+    ("approach", f"{_MEDIA} ~1 of you|yourself", 0.7),
+    ("approach", f"your {_MEDIA}", 0.3),
+    ("approach", "show me ~2 you|yourself|your_face|what_you_look_like", 0.55),
+    ("approach", "video|cam|face ~1 call|chat", 0.5),
+    ("approach", "facetime|webcam|skype_call|videocall", 0.45),
+    ("approach", "turn|switch|put on ~1 your ~1 cam|camera|video|webcam", 0.6),
+    ("approach", "can|could|should|shall|let_us ~2 meet", 0.6),
+    ("approach", "meet ~2 up|in_person|irl|in_real_life|somewhere|alone", 0.55),
+    ("approach", "pick|picking you up", 0.7),
+    ("approach", "come ~2 to|into my car|house|place|flat|apartment", 0.6),
+    ("approach", "i ~1 can|could|will come to you|your", 0.5),
+    ("approach", f"before your {_PARENT} ~2 get|come|are", 0.7),
+    ("approach", "right now|asap|hurry|quick", 0.15),
+    ("approach", "where ~1 can|could|should we meet", 0.6),
+    # coercion and extortion
+    ("coercion", "or|otherwise|else i will ~2 send|show|post|share|forward|leak|tell", 0.85),
+    ("coercion", f"send|show|share|post|forward|leak ~4 to ~1 your {_WHO}", 0.75),
+    ("coercion", f"your {_WHO} ~2 will see|will_know|will_find_out|gets_them", 0.7),
+    ("coercion", "everyone ~2 will see", 0.7),
+    ("coercion", "unless you ~2 send|pay|do|give", 0.7),
+    ("coercion", "if you do not ~2 send|pay|do|reply|answer|give", 0.5),
+    ("coercion", "i have|saved|kept|screenshotted ~2 pic*|photo*|screenshot*|chat*|messages|everything", 0.45),
+    ("coercion", "pay me|send me ~2 money|cash|gift_card*|bitcoin", 0.45),
+    ("coercion", "i will ~1 kill|hurt|harm myself", 0.8),
+    ("coercion", "it is|will_be|would_be your fault", 0.5),
+    ("coercion", "you owe me", 0.6),
+    ("coercion", "you will regret", 0.6),
+    ("coercion", "do what i say", 0.6),
+    # benign contexts that share the words above
+    ("benign", "surprise|surprised", 0.6),
+    ("benign", "birthday ~1 party|present|gift|cake", 0.5),
+    ("benign", "homework|worksheet|assignment|maths|math|essay", 0.6),
+    ("benign", "parcel|package|your_order|the_order|order_number|delivery|courier|refund|receipt|tracking|damaged|customer", 0.6),
+    ("benign", "training|practice|match|tournament|squad|coach|club|team", 0.4),
+    ("benign", "your son|daughter|child|kid|kids|boy|girl", 0.7),
+    ("benign", "moderator|mods|mod|server|rules|guidelines|verification|verify", 0.5),
+    ("benign", "permission slip|form", 0.4),
+    # a young person's own disclosures
+    ("disclosure", "i am ~1 home alone", 0.6),
+    ("disclosure", "i am alone", 0.5),
+    ("disclosure", f"my {_PARENT} ~2 at_work|out|away|asleep|not_home|working|left", 0.5),
+    ("disclosure", "i am in ~1 year|grade #", 0.7),
+    ("disclosure", "i am in # grade", 0.7),
+    ("disclosure", "after|before school", 0.3),
+    ("disclosure", "my teacher|class|mom_says|dad_says", 0.25),
+]
+
+AGE_PATTERNS: list[str] = [
+    r"\b(?:i am|i turned|turning|i turn) ([0-9]{1,2})(?! (?:min|mins|minutes|hours|hrs|km|miles|"
+    r"euros?|dollars|pounds|percent|am|pm|seconds|sec|days|weeks|times|points|more|left|of|"
+    r"out)\b)",
+    r"\b([0-9]{1,2}) (?:years|yrs|year) old\b",
+    r"\b([0-9]{1,2}) yo\b",
+    r"\bage ([0-9]{1,2})\b",
+]
