@@ -32,7 +32,7 @@ FEATURES: tuple[str, ...] = (
 """Feature names, in vector order."""
 
 _CAT_INDEX = {name: i for i, name in enumerate(CATEGORIES)}
-_EARLY = (_CAT_INDEX["access"], _CAT_INDEX["trust"])
+_EARLY = (_CAT_INDEX["access"], _CAT_INDEX["trust"], _CAT_INDEX["incentive"])
 _LATE = (_CAT_INDEX["isolation"], _CAT_INDEX["approach"], _CAT_INDEX["coercion"])
 BREADTH_LEVEL = 0.3
 """A category counts towards ``breadth`` once its evidence reaches this level."""

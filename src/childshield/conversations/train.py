@@ -91,8 +91,12 @@ def peak_outcomes(model: Model, conversations: list[Conversation]) -> list[Outco
 
 
 def choose_threshold(outcomes: list[Outcome]) -> float:
-    """The threshold on peak risk that maximises F0.5 (ties: the higher threshold)."""
-    best, best_f = 0.5, -1.0
+    """The threshold on peak risk that maximises F0.5.
+
+    When a range of thresholds ties (a small, separable training set), the middle of the
+    range is taken, which leaves the widest margin on both sides for unseen data.
+    """
+    scores: list[tuple[float, float]] = []
     for step in range(5, 96):
         threshold = step / 100
         scored = [
@@ -100,10 +104,10 @@ def choose_threshold(outcomes: list[Outcome]) -> float:
                     o.true_suspect)
             for o in outcomes
         ]
-        f = float(evaluate(scored)["f0_5"])
-        if f >= best_f:
-            best, best_f = threshold, f
-    return best
+        scores.append((threshold, float(evaluate(scored)["f0_5"])))
+    best_f = max(f for _, f in scores)
+    best = [t for t, f in scores if f >= best_f - 1e-9]
+    return best[len(best) // 2]
 
 
 def train(
