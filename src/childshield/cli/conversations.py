@@ -172,7 +172,8 @@ def evaluate_command(
         report["by_language"] = {k: _round(v) for k, v in languages.items()}
     report["skipped_items"] = errors
     if plot is not None:
-        plot_calibration(outcomes, plot, f"{file.name}: {len(outcomes)} conversations",
+        plot_calibration(outcomes, plot,
+                         f"{file.name}: {len(outcomes)} conversations, model {loaded.version}",
                          loaded.threshold)
         report["plot"] = str(plot)
     if as_json:
