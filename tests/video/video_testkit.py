@@ -4,7 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from childshield.signals.vpdq import FrameHash, frame_modulus, hash_frames
+import numpy as np
+
+from childshield.matching.video import (
+    FrameHit,
+    IndicatorFrames,
+    QueryHash,
+    VideoMatch,
+    VideoParams,
+    aggregate,
+    expand_queries,
+)
+from childshield.signals.video_decode import (
+    LumaExtractor,
+    decode_frames,
+    frame_rate,
+    open_container,
+    video_stream,
+)
+from childshield.signals.vpdq import FrameHash, frame_hash, frame_modulus
 
 
 class ReferenceSamples:
@@ -20,12 +38,30 @@ class ReferenceSamples:
     def video(self, name: str) -> Path:
         return self.videos / f"{name}.mp4"
 
+    ORIGINALS = ("chair-orig-22-sd-bar", "pattern-hd-no-bar")
+
     def every_frame(self, name: str) -> list[FrameHash]:
+        """Every frame (native hashes); robustness variants on the frames a one-a-second
+        sampling picks, and on every frame of the two originals (indicators are hashed at
+        every frame). One decoding pass per video for the whole session."""
         if name not in self._every:
-            self._every[name] = hash_frames(self.video(name), frame_interval=0)
+            container = open_container(self.video(name))
+            stream = video_stream(container)
+            fps = frame_rate(stream)
+            step = frame_modulus(1.0, fps)
+            extract = LumaExtractor()
+            self._every[name] = [
+                frame_hash(
+                    extract(d.frame), d.number, d.number / fps,
+                    robust=name in self.ORIGINALS or d.number % step == 0,
+                )
+                for d in decode_frames(container, stream)
+            ]
+            container.close()
         return self._every[name]
 
     def per_second(self, name: str) -> list[FrameHash]:
+        """What ``hash_frames(video, robust=True)`` gives at one frame a second."""
         frames = self.every_frame(name)
         fps = frames[1].frame / frames[1].time
         step = frame_modulus(1.0, fps)
@@ -37,3 +73,61 @@ class ReferenceSamples:
             frame, quality, pdq, time = line.strip().split(",")
             out.append((int(frame), int(quality), pdq, float(time)))
         return out
+
+
+def hex_bits(values: list[str]) -> np.ndarray:
+    return np.frombuffer(b"".join(bytes.fromhex(v) for v in values), np.uint8).reshape(-1, 32)
+
+
+_POP = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+
+class BruteForceFrameIndex:
+    """Test-only exact search over indicator hashes (what the Matcher does, by brute force)."""
+
+    def __init__(self, banks: dict[str, VideoParams] | None = None) -> None:
+        self.banks = banks or {"test-indicators": VideoParams()}
+        # (hash id, indicator, bank, pdq, variant, frame, time)
+        self.rows: list[tuple[int, int, str, str, str, int | None, float | None]] = []
+        self.videos: dict[int, IndicatorFrames] = {}
+        self.sources: dict[int, str | None] = {}
+
+    def _new(self, source: str | None) -> int:
+        ind = len(self.sources) + 1
+        self.sources[ind] = source
+        return ind
+
+    def add_video(
+        self, frames: list[FrameHash], bank: str = "test-indicators", source: str | None = None
+    ) -> int:
+        ind = self._new(source)
+        rows = {}
+        for f in frames:
+            for variant, pdq, quality in (("frame", f.pdq, f.quality), *f.variants):
+                hid = len(self.rows) + 1
+                self.rows.append((hid, ind, bank, pdq, variant, f.frame, f.time))
+                rows[hid] = (f.pdq, quality, f.time)
+        self.videos[ind] = IndicatorFrames(rows)
+        return ind
+
+    def add_image(self, pdq: str, bank: str = "test-indicators", source: str | None = None) -> int:
+        ind = self._new(source)
+        self.rows.append((len(self.rows) + 1, ind, bank, pdq, "full", None, None))
+        return ind
+
+    def search(self, queries: list[QueryHash]) -> list[FrameHit]:
+        if not self.rows or not queries:
+            return []
+        index = hex_bits([r[3] for r in self.rows])
+        hits = []
+        for qi, q in enumerate(queries):
+            d = _POP[np.bitwise_xor(index, hex_bits([q.pdq])[0])].sum(axis=1)
+            for pos in np.flatnonzero(d <= 31).tolist():
+                hid, ind, bank, _, variant, frame, time = self.rows[pos]
+                hits.append(FrameHit(qi, hid, ind, bank, int(d[pos]), variant, frame, time,
+                                     self.sources[ind]))
+        return hits
+
+    def match(self, frames: list[FrameHash]) -> list[VideoMatch]:
+        queries = expand_queries(frames)
+        return aggregate(frames, queries, self.search(queries), self.videos, self.banks)

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from childshield.errors import ChildshieldError, CorruptMediaError, MediaError
 from childshield.signals.video_decode import (
     DEFAULT_LIMITS,
@@ -33,8 +36,14 @@ from childshield.signals.video_decode import (
     video_stream,
 )
 from childshield.signals.video_pdq import pdq_hex_from_luma
+from childshield.signals.video_variants import frame_variants
 
 DEFAULT_FRAME_INTERVAL = 1.0
+INDICATOR_FRAME_INTERVAL = 0.0
+"""Indicator videos are hashed at every frame: a query sampled once a second from a copy cut
+at another point in time then still lands near an indicator frame (measured on the reference
+samples: a 19 s cut of the chair clip matches 2/19 of its one-a-second frames against a
+one-a-second indicator, 19/19 against an every-frame one)."""
 VIDEO_EXTENSIONS = frozenset(
     {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".flv", ".mpg", ".mpeg", ".ts",
      ".m2ts", ".3gp", ".3g2", ".ogv", ".mts", ".vob", ".asf", ".f4v", ".y4m"}
@@ -49,10 +58,25 @@ class FrameHash:
     time: float
     pdq: str
     quality: int
+    variants: tuple[tuple[str, str, int], ...] = ()
+    """Robustness variants (label, pdq, quality), see :mod:`.video_variants`; empty unless
+    asked for."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"frame": self.frame, "time": round(self.time, 3), "pdq": self.pdq,
-                "quality": self.quality}
+        out: dict[str, Any] = {"frame": self.frame, "time": round(self.time, 3), "pdq": self.pdq,
+                               "quality": self.quality}
+        if self.variants:
+            out["variants"] = [{"variant": v, "pdq": h, "quality": q} for v, h, q in self.variants]
+        return out
+
+    @classmethod
+    def from_dict(cls, item: dict[str, Any]) -> FrameHash:
+        """Inverse of :meth:`as_dict` (e.g. for a ``hash`` output read back)."""
+        variants = tuple(
+            (str(v["variant"]), str(v["pdq"]), int(v["quality"])) for v in item.get("variants", ())
+        )
+        return cls(int(item["frame"]), float(item["time"]), str(item["pdq"]),
+                   int(item["quality"]), variants)
 
 
 def looks_like_video(path: str | Path) -> bool:
@@ -73,8 +97,12 @@ def iter_frame_hashes(
     frame_interval: float = DEFAULT_FRAME_INTERVAL,
     downsample: tuple[int, int] | None = None,
     limits: VideoLimits = DEFAULT_LIMITS,
+    robust: bool = False,
 ) -> Iterator[FrameHash]:
-    """Yield the vPDQ frame hashes of a video file (path or readable binary file object)."""
+    """Yield the vPDQ frame hashes of a video file (path or readable binary file object).
+
+    ``robust``: also compute each frame's robustness variants (bars trimmed, halves).
+    """
     extract = LumaExtractor(downsample)
     container = open_container(source, limits=limits)
     try:
@@ -84,10 +112,20 @@ def iter_frame_hashes(
         for decoded in decode_frames(container, stream, limits=limits):
             if decoded.number % step:
                 continue
-            pdq, quality = pdq_hex_from_luma(extract(decoded.frame))
-            yield FrameHash(decoded.number, decoded.number / fps, pdq, quality)
+            yield frame_hash(extract(decoded.frame), decoded.number, decoded.number / fps, robust)
     finally:
         container.close()
+
+
+def frame_hash(
+    luma: npt.NDArray[np.float32], number: int, time: float, robust: bool = False
+) -> FrameHash:
+    """The FrameHash of one frame's luma plane (with variants when ``robust``)."""
+    pdq, quality = pdq_hex_from_luma(luma)
+    variants: tuple[tuple[str, str, int], ...] = ()
+    if robust:
+        variants = tuple((k, h, q) for k, (h, q) in frame_variants(luma, pdq).items())
+    return FrameHash(number, time, pdq, quality, variants)
 
 
 def hash_frames(
@@ -96,11 +134,12 @@ def hash_frames(
     frame_interval: float = DEFAULT_FRAME_INTERVAL,
     downsample: tuple[int, int] | None = None,
     limits: VideoLimits = DEFAULT_LIMITS,
+    robust: bool = False,
 ) -> list[FrameHash]:
     """All frame hashes of a video; raises a MediaError when it has no decodable frame."""
     frames = list(
         iter_frame_hashes(source, frame_interval=frame_interval, downsample=downsample,
-                          limits=limits)
+                          limits=limits, robust=robust)
     )
     if not frames:
         raise CorruptMediaError("the video has no decodable frame")
@@ -124,6 +163,7 @@ def hash_video(
     frame_interval: float = DEFAULT_FRAME_INTERVAL,
     downsample: tuple[int, int] | None = None,
     limits: VideoLimits = DEFAULT_LIMITS,
+    robust: bool = False,
 ) -> dict[str, Any]:
     """DESIGN.md's ``hash`` output for a video.
 
@@ -136,7 +176,9 @@ def hash_video(
         raise CorruptMediaError(f"no such file: {p}")
     if p.stat().st_size == 0:
         raise CorruptMediaError("zero-length file")
-    frames = hash_frames(p, frame_interval=frame_interval, downsample=downsample, limits=limits)
+    frames = hash_frames(
+        p, frame_interval=frame_interval, downsample=downsample, limits=limits, robust=robust
+    )
     md5, sha256 = _digests(p)
     best = max(frames, key=lambda f: f.quality)
     return {
@@ -151,10 +193,15 @@ def hash_video(
     }
 
 
-def _hash_or_error(args: tuple[str, float, tuple[int, int] | None, VideoLimits]) -> dict[str, Any]:
-    path, interval, downsample, limits = args
+_Job = tuple[str, float, tuple[int, int] | None, VideoLimits, bool]
+
+
+def _hash_or_error(args: _Job) -> dict[str, Any]:
+    path, interval, downsample, limits, robust = args
     try:
-        return hash_video(path, frame_interval=interval, downsample=downsample, limits=limits)
+        return hash_video(
+            path, frame_interval=interval, downsample=downsample, limits=limits, robust=robust
+        )
     except ChildshieldError as exc:
         return {"path": path, "media": "video", "error": exc.message, "error_type": exc.slug}
     except (OSError, ValueError, TimeoutError) as exc:
@@ -169,13 +216,14 @@ def hash_videos(
     downsample: tuple[int, int] | None = None,
     limits: VideoLimits = DEFAULT_LIMITS,
     workers: int | None = None,
+    robust: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Hash many videos, in input order, on ``workers`` processes (default: all cores).
 
     A file that cannot be read gives ``{"path", "media", "error", "error_type"}`` and the rest
     of the batch goes on. With one worker everything runs in this process.
     """
-    jobs = [(str(p), frame_interval, downsample, limits) for p in paths]
+    jobs: list[_Job] = [(str(p), frame_interval, downsample, limits, robust) for p in paths]
     n = workers or len(os.sched_getaffinity(0))
     if n <= 1 or len(jobs) <= 1:
         for job in jobs:
@@ -187,7 +235,9 @@ def hash_videos(
 
 __all__ = [
     "DEFAULT_FRAME_INTERVAL",
+    "INDICATOR_FRAME_INTERVAL",
     "FrameHash",
+    "frame_hash",
     "frame_modulus",
     "hash_frames",
     "hash_video",
