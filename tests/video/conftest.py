@@ -11,9 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from video_testkit import ReferenceSamples
+from video_testkit import BruteForceFrameIndex, ReferenceSamples
 
 
 @pytest.fixture(scope="session")
 def samples(testdata: Path) -> ReferenceSamples:
     return ReferenceSamples(testdata / "vpdq-reference")
+
+
+@pytest.fixture(scope="session")
+def reference_bank(samples: ReferenceSamples) -> BruteForceFrameIndex:
+    """The chair and pattern originals as video indicators (every frame, with variants)."""
+    index = BruteForceFrameIndex()
+    index.add_video(samples.every_frame("chair-orig-22-sd-bar"), source="chair")
+    index.add_video(samples.every_frame("pattern-hd-no-bar"), source="pattern")
+    return index

@@ -35,14 +35,6 @@ PATTERN_VARIANTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def reference_bank(samples: ReferenceSamples) -> BruteForceFrameIndex:
-    index = BruteForceFrameIndex()
-    index.add_video(samples.every_frame("chair-orig-22-sd-bar"), source="chair")
-    index.add_video(samples.every_frame("pattern-hd-no-bar"), source="pattern")
-    return index
-
-
 @pytest.mark.parametrize(
     ("name", "expected"),
     [(n, "chair") for n in CHAIR_VARIANTS]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
+import av
 import numpy as np
 
 from childshield.matching.video import (
@@ -131,3 +133,70 @@ class BruteForceFrameIndex:
     def match(self, frames: list[FrameHash]) -> list[VideoMatch]:
         queries = expand_queries(frames)
         return aggregate(frames, queries, self.search(queries), self.videos, self.banks)
+
+
+# --- benign drawn media -----------------------------------------------------------------------
+
+
+def drawn_indicator(width: int = 320, height: int = 240, seed: int = 7) -> np.ndarray:
+    """A benign drawn picture (discs and bars on a gradient) standing in for a known image."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    img = np.zeros((height, width, 3), np.float32)
+    img[..., 0] = 255 * xx / width
+    img[..., 1] = 255 * yy / height
+    img[..., 2] = 128
+    for _ in range(6):
+        cx, cy = rng.uniform(0, width), rng.uniform(0, height)
+        r = rng.uniform(15, 60)
+        mask = (xx - cx) ** 2 + (yy - cy) ** 2 < r * r
+        img[mask] = rng.uniform(0, 255, 3)
+    for _ in range(4):
+        x0, y0 = int(rng.uniform(0, width - 40)), int(rng.uniform(0, height - 20))
+        img[y0 : y0 + 20, x0 : x0 + int(rng.uniform(20, 120))] = rng.uniform(0, 255, 3)
+    return img.astype(np.uint8)
+
+
+def background_frame(t: float, width: int = 320, height: int = 240) -> np.ndarray:
+    """A frame of an unrelated benign video: drifting stripes and a moving disc."""
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    img = np.empty((height, width, 3), np.float32)
+    img[..., 0] = 127 + 120 * np.sin((xx + 40 * t) / 23.0)
+    img[..., 1] = 127 + 120 * np.sin((yy - 25 * t) / 31.0 + xx / 57.0)
+    img[..., 2] = 127 + 120 * np.cos((xx + yy) / 41.0 + t)
+    cx, cy = (60 + 30 * t) % width, height / 2 + 60 * np.sin(t)
+    img[(xx - cx) ** 2 + (yy - cy) ** 2 < 900] = (250, 250, 250)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def write_video(path: Path, frames: Iterable[np.ndarray], fps: int = 10,
+                codec: str = "libx264", container_format: str | None = None) -> Path:
+    """Encode RGB frames with PyAV (yuv420p)."""
+    with av.open(str(path), "w", format=container_format) as out:
+        stream = out.add_stream(codec, rate=fps)
+        stream.pix_fmt = "yuv420p"
+        if codec == "libx264":
+            stream.options = {"preset": "ultrafast"}
+        first = True
+        for rgb in frames:
+            if first:
+                stream.width, stream.height = rgb.shape[1], rgb.shape[0]
+                first = False
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+def cut_clip(source: Path, target: Path, start_frame: int, end_frame: int) -> Path:
+    """Re-encode frames [start_frame, end_frame) of ``source`` (a clip cut with PyAV)."""
+    with av.open(str(source)) as src:
+        stream = src.streams.video[0]
+        fps = round(float(stream.average_rate))
+        frames = (
+            f.to_ndarray(format="rgb24")
+            for i, f in enumerate(src.decode(stream))
+            if start_frame <= i < end_frame
+        )
+        return write_video(target, frames, fps=fps)

@@ -270,7 +270,7 @@ def _one_indicator(
     i_times = [rows.rows[h.hash_id][2] for h in good if h.hash_id in rows.rows]
     return VideoMatch(
         bank, indicator, "vpdq", best.distance, best.source, q_pair, i_pair, q_ranges,
-        time_ranges([t for t in i_times if t is not None], 1.5 * rows.spacing()),
+        time_ranges([t for t in i_times if t is not None], max(gap, 1.5 * rows.spacing())),
     )
 
 
