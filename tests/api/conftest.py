@@ -58,3 +58,12 @@ def server_process(db_url: str) -> Iterator[Callable[..., ServerProcess]]:
     yield start
     for proc in started:
         proc.stop()
+
+
+@pytest.fixture
+def http() -> Iterator[Any]:
+    """One httpx.Client for the test (creating a client per request costs ~50 ms)."""
+    import httpx
+
+    with httpx.Client(timeout=30) as client:
+        yield client
