@@ -45,6 +45,20 @@ class Settings(BaseSettings):
         description="Largest file that is hashed, in bytes.",
     )
 
+    api_max_body_bytes: int = Field(
+        default=64 * 1024**2,
+        description="Largest HTTP request body the service accepts, in bytes (counted as it "
+        "streams in); larger ones get 413. Routes that take uploads may set their own limit.",
+    )
+    session_ttl_minutes: int = Field(
+        default=480,
+        description="How long a console login session lasts, in minutes.",
+    )
+    session_cookie_secure: bool | None = Field(
+        default=None,
+        description="Mark session cookies Secure. Default (unset): Secure when the request "
+        "arrived over HTTPS. Set true behind a TLS-terminating proxy.",
+    )
     # --- keys (secrets from the environment only; `childshield keys generate` makes them) ---
     evidence_keys: SecretStr | None = Field(
         default=None,
