@@ -62,9 +62,12 @@ def _files(report: Report) -> list[ReportFile]:
 
 def test_status_checks_credentials(client: CyberTiplineClient, running: RunningFake) -> None:
     assert client.status().code == 0
-    with CyberTiplineClient(
-        username=USER, password="wrong", environment="test", base_url=running.base_url
-    ) as bad, pytest.raises(CyberTiplineError) as excinfo:
+    with (
+        CyberTiplineClient(
+            username=USER, password="wrong", environment="test", base_url=running.base_url
+        ) as bad,
+        pytest.raises(CyberTiplineError) as excinfo,
+    ):
         bad.status()
     assert (excinfo.value.code, excinfo.value.http_status) == (2000, 401)
     assert not excinfo.value.retryable
@@ -116,13 +119,16 @@ def test_state_errors(client: CyberTiplineClient, fake: FakeCyberTipline, report
 
 
 def test_unreachable_server_is_retryable() -> None:
-    with CyberTiplineClient(
-        username=USER,
-        password=PASSWORD,
-        environment="test",
-        base_url="http://127.0.0.1:9/ispws",
-        timeout=2,
-    ) as client, pytest.raises(CyberTiplineError) as excinfo:
+    with (
+        CyberTiplineClient(
+            username=USER,
+            password=PASSWORD,
+            environment="test",
+            base_url="http://127.0.0.1:9/ispws",
+            timeout=2,
+        ) as client,
+        pytest.raises(CyberTiplineError) as excinfo,
+    ):
         client.status()
     assert excinfo.value.retryable and excinfo.value.code is None
 
