@@ -85,6 +85,8 @@ def canonicalize(obj: Any) -> bytes:
         return bytes(rfc8785.dumps(obj))
     except UnicodeEncodeError as exc:
         raise CanonicalizationError("string contains a lone surrogate") from exc
+    except RecursionError as exc:
+        raise CanonicalizationError("value is nested too deeply") from exc
     except (ValueError, TypeError) as exc:
         # rfc8785.CanonicalizationError subclasses ValueError.
         raise CanonicalizationError(f"value has no canonical JSON form: {exc}") from exc
