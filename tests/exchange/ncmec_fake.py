@@ -220,6 +220,15 @@ class FakeCyberTipline:
         async def status(request: Request) -> Response:
             return self._gate("status", request) or _answer(0, f"Remote User : {USER}")
 
+        @app.get("/ispws/xsd")
+        async def xsd(request: Request) -> Response:
+            if gate := self._gate("xsd", request):
+                return gate
+            schema = (
+                b'<?xml version="1.0"?><xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"/>'
+            )
+            return Response(schema, media_type="application/xml")
+
         @app.post("/ispws/submit")
         async def submit(request: Request) -> Response:
             if gate := self._gate("submit", request):

@@ -73,6 +73,10 @@ def test_status_checks_credentials(client: CyberTiplineClient, running: RunningF
     assert not excinfo.value.retryable
 
 
+def test_schema_download(client: CyberTiplineClient) -> None:
+    assert b"xs:schema" in client.schema()
+
+
 def test_full_report_flow(
     client: CyberTiplineClient, fake: FakeCyberTipline, report: Report
 ) -> None:

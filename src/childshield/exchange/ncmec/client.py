@@ -8,7 +8,8 @@ A report is made in steps, each answered by XML with a ``responseCode`` (0 = suc
 3. ``POST /fileinfo`` with ``<fileDetails>`` per file;
 4. ``POST /finish`` (``id``) -> the final report id and file ids.
 
-``POST /retract`` cancels an unfinished report; ``GET /status`` checks the credentials.
+``POST /retract`` cancels an unfinished report; ``GET /status`` checks the credentials;
+``GET /xsd`` returns the schema.
 NCMEC deletes a report that is not finished within 24 hours, so :meth:`report` retracts
 what it opened when a later step fails.
 
@@ -230,6 +231,26 @@ class CyberTiplineClient:
 
     def status(self) -> NcmecResponse:
         return self._call("status", "GET", "/status")
+
+    def schema(self) -> bytes:
+        """``GET /xsd``: the current XML schema, to check documents against before go-live."""
+        httpx = require("httpx")
+        try:
+            response = self._client.get(self.base_url + "/xsd")
+        except httpx.HTTPError as exc:
+            raise CyberTiplineError(
+                f"xsd: could not reach the CyberTipline API ({type(exc).__name__})",
+                step="xsd",
+                retryable=True,
+            ) from exc
+        if response.status_code != 200 or b"schema" not in response.content[:2000]:
+            raise CyberTiplineError(
+                f"xsd: HTTP {response.status_code} without a schema",
+                step="xsd",
+                http_status=response.status_code,
+                retryable=response.status_code >= 500,
+            )
+        return bytes(response.content)
 
     def submit(self, report: CyberTipReport | bytes) -> str:
         body = report if isinstance(report, bytes) else build_report_xml(report)
