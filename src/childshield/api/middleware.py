@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from childshield.errors import ChildshieldError, MalformedRequestError, PayloadTooLargeError
+
+log = logging.getLogger("childshield.api")
 
 CONSOLE_CSP = (
     "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
@@ -17,21 +20,24 @@ CONSOLE_CSP = (
 )
 
 
-async def send_problem(send: Send, error: ChildshieldError, instance: str) -> None:
+async def send_problem(
+    send: Send, error: ChildshieldError, instance: str, *, close: bool = False
+) -> None:
     """Send a problem+json response straight from middleware (before any route ran)."""
     from childshield.api.problems import PROBLEM_JSON, problem_body
 
-    body = json.dumps(problem_body(error, instance)).encode("utf-8")
-    await send({
-        "type": "http.response.start",
-        "status": error.status,
-        "headers": [
-            (b"content-type", PROBLEM_JSON.encode()),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-        ],
-    })
-    await send({"type": "http.response.body", "body": body})
+    body = problem_body(error, instance)
+    if not error.safe:
+        body.update(status=500, type=ChildshieldError().type_uri, title=ChildshieldError.title)
+    data = json.dumps(body).encode("utf-8")
+    headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(data)).encode()),
+    ]
+    if close:  # the unread body stays on the connection: do not reuse it
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": body["status"], "headers": headers})
+    await send({"type": "http.response.body", "body": data})
 
 
 class RequestContextMiddleware:
@@ -52,8 +58,12 @@ class RequestContextMiddleware:
         path: str = scope.get("path", "")
         html_area = "/console/" in path or path.startswith("/centre/victims")
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 headers["X-Request-ID"] = request_id
                 headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -65,7 +75,15 @@ class RequestContextMiddleware:
                     headers.setdefault("Content-Security-Policy", CONSOLE_CSP)
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Answer here rather than in Starlette's ServerErrorMiddleware, so the 500
+            # carries the request id the log line names.
+            log.exception("internal error on %s %s (request %s)", scope.get("method"), path,
+                          request_id)
+            if not started:
+                await send_problem(send_with_headers, ChildshieldError(), path)
 
 
 class BodySizeLimitMiddleware:
@@ -94,10 +112,10 @@ class BodySizeLimitMiddleware:
                     raise ValueError
             except ValueError:
                 await send_problem(send, MalformedRequestError("bad Content-Length header"),
-                                   path)
+                                   path, close=True)
                 return
             if length > self.max_bytes:
-                await send_problem(send, self._error(), path)
+                await send_problem(send, self._error(), path, close=True)
                 return
 
         received = 0
@@ -130,7 +148,7 @@ class BodySizeLimitMiddleware:
             if not exceeded or started:
                 raise
         if exceeded and not started:
-            await send_problem(send, self._error(), path)
+            await send_problem(send, self._error(), path, close=True)
 
     def _error(self) -> PayloadTooLargeError:
         return PayloadTooLargeError(f"request body over the limit of {self.max_bytes} bytes")

@@ -46,9 +46,10 @@ def fail(error: ChildshieldError, *, as_json: bool = False) -> typer.Exit:
 def run_app(app: typer.Typer) -> int:
     """Run the Typer app, turning ChildshieldError into a clear message and exit code."""
     try:
-        code = app(standalone_mode=False)
-        if isinstance(code, int):  # click returns typer.Exit's code instead of raising it
-            return code
+        # standalone_mode=False: click returns typer.Exit's code instead of raising it
+        result = app(standalone_mode=False)
+        if isinstance(result, int) and not isinstance(result, bool):
+            return result
     except ChildshieldError as error:
         err_console.print(f"[bold red]error:[/] {error.message}", highlight=False)
         return int(exit_code_for(error))

@@ -24,10 +24,13 @@ from typing import Any
 import numpy as np
 from llvmlite import ir  # type: ignore[import-untyped]
 from numba import njit, types
+from numba.core import cgutils
 from numba.extending import intrinsic
 
 N_TABLES = 16
 N_KEYS = 1 << 16
+BLOCK = 2048  # bucket entries filtered per vector pass
+CANDIDATES = 4096  # bucket survivors collected before their full check
 
 
 @intrinsic
@@ -42,38 +45,255 @@ def _ctpop64(typingctx: Any, x: Any) -> Any:  # pragma: no cover - compiled by n
     return sig, codegen
 
 
+@intrinsic
+def _ctpop16(typingctx: Any, x: Any) -> Any:  # pragma: no cover - compiled by numba
+    """LLVM ``ctpop`` on a uint16 (vectorises to VPOPCNTW where AVX-512 BITALG exists)."""
+    sig = types.uint16(types.uint16)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        fn = builder.module.declare_intrinsic("llvm.ctpop", [ir.IntType(16)])
+        return builder.call(fn, [args[0]])
+
+    return sig, codegen
+
+
+@intrinsic
+def prefetch(typingctx: Any, arr: Any, i: Any, j: Any) -> Any:  # pragma: no cover
+    """Hint the CPU to fetch ``arr[i, j]`` into cache (LLVM ``prefetch``; no fault if out)."""
+    sig = types.void(arr, i, j)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        idx = [
+            context.cast(builder, args[1], signature.args[1], types.intp),
+            context.cast(builder, args[2], signature.args[2], types.intp),
+        ]
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, idx, wraparound=False)
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = builder.module.declare_intrinsic("llvm.prefetch", [i8p], fnty)
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
 @njit(cache=True, nogil=True, inline="always")
 def popcount(x: Any) -> Any:  # pragma: no cover - compiled by numba
     return np.int64(_ctpop64(np.uint64(x)))  # type: ignore[call-arg]
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _distance(code: Any, q: Any) -> Any:  # pragma: no cover - compiled by numba
+def _distance(codes: Any, row: Any, queries: Any, i: Any) -> Any:  # pragma: no cover
+    # 2-D indexing, never row views: a view costs a reference-count round trip per code.
     return (
-        popcount(code[0] ^ q[0])
-        + popcount(code[1] ^ q[1])
-        + popcount(code[2] ^ q[2])
-        + popcount(code[3] ^ q[3])
+        popcount(codes[row, 0] ^ queries[i, 0])
+        + popcount(codes[row, 1] ^ queries[i, 1])
+        + popcount(codes[row, 2] ^ queries[i, 2])
+        + popcount(codes[row, 3] ^ queries[i, 3])
     )
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _grow(a: Any, n: Any) -> Any:  # pragma: no cover - compiled by numba
-    b = np.empty(max(2 * a.shape[0], 1024), a.dtype)
-    b[:n] = a[:n]
-    return b
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _first_table(row16: Any, q16: Any, t: Any, hr: Any, cr: Any) -> Any:  # pragma: no cover
+def _first_table(
+    codes16: Any, row: Any, q16: Any, i: Any, t: Any, hr: Any, cr: Any
+) -> Any:  # pragma: no cover
     """True when table ``t`` is the first table that reaches this code (dedup rule)."""
     for u in range(t):
-        if popcount(row16[u] ^ q16[u]) <= hr:
-            c = u >> 1
-            dc = popcount(row16[2 * c] ^ q16[2 * c]) + popcount(row16[2 * c + 1] ^ q16[2 * c + 1])
+        if popcount(codes16[row, u] ^ q16[i, u]) <= hr:
+            c = 2 * (u >> 1)
+            dc = popcount(codes16[row, c] ^ q16[i, c]) + popcount(
+                codes16[row, c + 1] ^ q16[i, c + 1]
+            )
             if dc <= cr:
                 return False
     return True
+
+
+@njit(cache=True, nogil=True)
+def _verify(
+    codes64: Any,
+    codes16: Any,
+    positions: Any,
+    dead: Any,
+    queries64: Any,
+    queries16: Any,
+    i: int,
+    radius: int,
+    cr: int,
+    hr: int,
+    cand_t: Any,
+    cand_j: Any,
+    nc: int,
+    rows: Any,
+    dists: Any,
+    n_out: int,
+    found: int,
+) -> int:  # pragma: no cover - compiled by numba
+    """Full-distance check of ``nc`` bucket survivors; returns the updated hit count."""
+    n_rows = codes64.shape[0]
+    cap = rows.shape[0]
+    for k in range(nc):  # resolve rows first and prefetch their codes: misses overlap
+        row = np.int64(positions[cand_t[k], cand_j[k]])
+        cand_j[k] = row
+        if row < n_rows:
+            prefetch(codes64, row, 0)
+    for k in range(nc):
+        row = cand_j[k]
+        if row >= n_rows:  # only a corrupt file gets here; never read outside
+            continue
+        d = _distance(codes64, row, queries64, i)
+        if (
+            d <= radius
+            and not dead[row]
+            and _first_table(codes16, row, queries16, i, cand_t[k], hr, cr)
+        ):
+            if n_out + found < cap:
+                rows[n_out + found] = row
+                dists[n_out + found] = d
+            found += 1
+    return found
+
+
+@njit(cache=True, nogil=True)
+def _probe_one(
+    codes64: Any,
+    codes16: Any,
+    offsets: Any,
+    positions: Any,
+    others: Any,
+    dead: Any,
+    queries64: Any,
+    queries16: Any,
+    i: int,
+    masks: Any,
+    weights: Any,
+    radius: int,
+    cr: int,
+    hr: int,
+    rows: Any,
+    dists: Any,
+    n_out: int,
+    scratch: Any,
+) -> int:  # pragma: no cover - compiled by numba
+    """Hits of query ``i`` written from ``n_out`` on while room lasts; returns how many.
+
+    Four passes, each issuing its memory accesses before it needs them (the index is far
+    larger than the caches, so latency, not arithmetic, is the cost): bucket offsets, bucket
+    contents, survivors' row numbers, survivors' codes.
+    """
+    se, flags, flags64, cand_t, cand_j = scratch
+    n_probes = masks.shape[0]
+    k = 0
+    for t in range(N_TABLES):
+        qh = queries16[i, t]
+        for p in range(n_probes):
+            prefetch(offsets, t, np.int64(qh ^ masks[p]))
+    for t in range(N_TABLES):
+        qh = queries16[i, t]
+        for p in range(n_probes):
+            key = np.int64(qh ^ masks[p])
+            start = np.int64(offsets[t, key])
+            end = np.int64(offsets[t, key + 1])
+            se[0, k] = start
+            se[1, k] = end
+            k += 1
+            for j in range(start, min(end, start + 4 * 32), 32):
+                prefetch(others, t, j)
+    k = 0
+    nc = 0
+    found = 0
+    for t in range(N_TABLES):
+        qo = queries16[i, t ^ 1]
+        for p in range(n_probes):
+            budget = cr - weights[p]
+            b0 = se[0, k]
+            end = se[1, k]
+            k += 1
+            while b0 < end:
+                m = min(end - b0, BLOCK)
+                for j in range(m):  # vectorised: one AVX-512 VPOPCNTW per 32 entries
+                    flags[j] = _ctpop16(others[t, b0 + j] ^ qo) <= budget
+                for j in range(m, (m + 7) & ~7):
+                    flags[j] = 0
+                for w in range((m + 7) >> 3):
+                    if flags64[w] != 0:
+                        for bit in range(8):
+                            jj = (w << 3) + bit
+                            if flags[jj]:
+                                prefetch(positions, t, b0 + jj)
+                                cand_t[nc] = t
+                                cand_j[nc] = b0 + jj
+                                nc += 1
+                                if nc == cand_t.shape[0]:
+                                    found = _verify(
+                                        codes64,
+                                        codes16,
+                                        positions,
+                                        dead,
+                                        queries64,
+                                        queries16,
+                                        i,
+                                        radius,
+                                        cr,
+                                        hr,
+                                        cand_t,
+                                        cand_j,
+                                        nc,
+                                        rows,
+                                        dists,
+                                        n_out,
+                                        found,
+                                    )
+                                    nc = 0
+                b0 += m
+    return _verify(
+        codes64,
+        codes16,
+        positions,
+        dead,
+        queries64,
+        queries16,
+        i,
+        radius,
+        cr,
+        hr,
+        cand_t,
+        cand_j,
+        nc,
+        rows,
+        dists,
+        n_out,
+        found,
+    )
+
+
+@njit(cache=True, nogil=True)
+def _scan_one(
+    codes64: Any, dead: Any, queries64: Any, i: int, radius: int, rows: Any, dists: Any, n_out: int
+) -> int:  # pragma: no cover - compiled by numba
+    cap = rows.shape[0]
+    found = 0
+    for row in range(codes64.shape[0]):
+        d = _distance(codes64, row, queries64, i)
+        if d <= radius and not dead[row]:
+            if n_out + found < cap:
+                rows[n_out + found] = row
+                dists[n_out + found] = d
+            found += 1
+    return found
+
+
+@njit(cache=True, nogil=True)
+def _room(rows: Any, dists: Any, n_out: int, need: int) -> Any:  # pragma: no cover
+    size = max(2 * rows.shape[0], n_out + need + 1024)
+    r = np.empty(size, rows.dtype)
+    d = np.empty(size, dists.dtype)
+    r[:n_out] = rows[:n_out]
+    d[:n_out] = dists[:n_out]
+    return r, d
 
 
 @njit(cache=True, nogil=True)
@@ -95,43 +315,25 @@ def probe_search(
     """Multi-index search; returns (counts per query, rows, distances)."""
     nq = queries64.shape[0]
     counts = np.zeros(nq, np.int64)
-    rows = np.empty(1024, np.int64)
-    dists = np.empty(1024, np.int32)
+    rows = np.empty(4096, np.int64)
+    dists = np.empty(4096, np.int32)
     n_out = 0
-    n_probes = masks.shape[0]
-    n_rows = codes64.shape[0]
+    flags = np.zeros(BLOCK + 8, np.uint8)
+    scratch = (
+        np.empty((2, N_TABLES * masks.shape[0]), np.int64),
+        flags,
+        flags.view(np.uint64),
+        np.empty(CANDIDATES, np.int64),
+        np.empty(CANDIDATES, np.int64),
+    )
     for i in range(nq):
-        q64 = queries64[i]
-        q16 = queries16[i]
-        for t in range(N_TABLES):
-            qh = q16[t]
-            qo = q16[t ^ 1]
-            off = offsets[t]
-            pos = positions[t]
-            oth = others[t]
-            for p in range(n_probes):
-                budget = cr - weights[p]
-                key = np.int64(qh ^ masks[p])
-                start = np.int64(off[key])
-                end = np.int64(off[key + 1])
-                for j in range(start, end):
-                    if popcount(oth[j] ^ qo) <= budget:
-                        row = np.int64(pos[j])
-                        if row >= n_rows:  # only a corrupt file gets here; never read outside
-                            continue
-                        d = _distance(codes64[row], q64)
-                        if (
-                            d <= radius
-                            and not dead[row]
-                            and _first_table(codes16[row], q16, t, hr, cr)
-                        ):
-                            if n_out == rows.shape[0]:
-                                rows = _grow(rows, n_out)
-                                dists = _grow(dists, n_out)
-                            rows[n_out] = row
-                            dists[n_out] = d
-                            n_out += 1
-                            counts[i] += 1
+        args = (codes64, codes16, offsets, positions, others, dead, queries64, queries16, i)
+        found = _probe_one(*args, masks, weights, radius, cr, hr, rows, dists, n_out, scratch)
+        if n_out + found > rows.shape[0]:  # rare: grow, then run this query again
+            rows, dists = _room(rows, dists, n_out, found)
+            _probe_one(*args, masks, weights, radius, cr, hr, rows, dists, n_out, scratch)
+        counts[i] = found
+        n_out += found
     return counts, rows[:n_out], dists[:n_out]
 
 
@@ -139,23 +341,17 @@ def probe_search(
 def scan_search(codes64: Any, dead: Any, queries64: Any, radius: int) -> Any:  # pragma: no cover
     """Exhaustive scan; returns (counts per query, rows, distances)."""
     nq = queries64.shape[0]
-    n = codes64.shape[0]
     counts = np.zeros(nq, np.int64)
-    rows = np.empty(1024, np.int64)
-    dists = np.empty(1024, np.int32)
+    rows = np.empty(4096, np.int64)
+    dists = np.empty(4096, np.int32)
     n_out = 0
     for i in range(nq):
-        q64 = queries64[i]
-        for row in range(n):
-            d = _distance(codes64[row], q64)
-            if d <= radius and not dead[row]:
-                if n_out == rows.shape[0]:
-                    rows = _grow(rows, n_out)
-                    dists = _grow(dists, n_out)
-                rows[n_out] = row
-                dists[n_out] = d
-                n_out += 1
-                counts[i] += 1
+        found = _scan_one(codes64, dead, queries64, i, radius, rows, dists, n_out)
+        if n_out + found > rows.shape[0]:
+            rows, dists = _room(rows, dists, n_out, found)
+            _scan_one(codes64, dead, queries64, i, radius, rows, dists, n_out)
+        counts[i] = found
+        n_out += found
     return counts, rows[:n_out], dists[:n_out]
 
 

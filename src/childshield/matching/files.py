@@ -70,7 +70,7 @@ def robust_variants(path: Path, side: str) -> list[tuple[str, str, int]]:
         return []
     image = media.load_image_for_pdq(path)
     make = robust.indicator_variants if side == "indicator" else robust.query_variants
-    return [(str(v[0]), str(v[1]), int(v[2])) for v in make(image)]
+    return [(v.label, v.pdq, v.quality) for v in make(image)]
 
 
 def records_for_file(record: dict[str, Any]) -> tuple[list[IndicatorRecord], list[str]]:

@@ -1,8 +1,10 @@
 """PDQ: Meta's 256-bit perceptual image hash, through the ``pdqhash`` package (the C++ code).
 
 PDQ works on luminance (Y = 0.299 R + 0.587 G + 0.114 B) reduced to a 64x64 summary, so
-the colour channels only matter through Y. Images already in a one-channel mode are handed
-to the hasher as a zero-copy three-channel view instead of being converted to RGB.
+the colour channels only matter through Y. Images already in a one-channel mode are hashed
+from that channel without a conversion to RGB. The C++ functions are called directly
+(:mod:`childshield.signals._pdq_native`), bypassing ``pdqhash.compute``'s float64 numpy
+conversion; the result is bit-identical (a test checks it).
 
 Quality is 0-100 (a measure of gradient energy): below 50 the hash of a flat or tiny image
 is unreliable and should not be matched (the upstream recommendation).
@@ -18,6 +20,7 @@ import pdqhash
 from PIL import Image
 
 from childshield.errors import SignalValueError
+from childshield.signals import _pdq_native
 from childshield.signals.base import Computed, HexSignal, register_signal
 
 LOW_QUALITY = 50
@@ -41,6 +44,10 @@ def pdq_from_array(array: npt.NDArray[np.uint8]) -> tuple[str, int]:
         raise SignalValueError(f"PDQ needs an HxWx3 or HxW array, got shape {arr.shape}")
     if arr.shape[0] < 1 or arr.shape[1] < 1:
         raise SignalValueError("PDQ needs an image of at least 1x1 pixels")
+    if _pdq_native.AVAILABLE:
+        if arr.strides[2] == 0:  # a grey image seen as three equal channels
+            return _pdq_native.hash_luma(arr[:, :, 0].astype(np.float32))
+        return _pdq_native.hash_luma(_pdq_native.luma_from_rgb(arr[:, :, :3]))
     if not arr.flags.c_contiguous and arr.strides[2] != 0:
         arr = np.ascontiguousarray(arr)
     vector, quality = pdqhash.compute(arr)
