@@ -114,7 +114,8 @@ def model_card_markdown(model: Model) -> str:
     """The model card as Markdown (written beside every saved model)."""
     card = model.card
     lines = [f"# Model card: childshield conversation model {model.version}", ""]
-    for key in ("summary", "intended_use", "training_data", "evaluation", "limitations"):
+    for key in ("summary", "intended_use", "training_data", "evaluation", "held_out_evaluation",
+                "limitations"):
         value = card.get(key)
         if value is None:
             continue

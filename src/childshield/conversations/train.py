@@ -21,6 +21,7 @@ import numpy as np
 from childshield.conversations.batch import score_conversation
 from childshield.conversations.features import FEATURES
 from childshield.conversations.io import Conversation
+from childshield.conversations.lexicon import default_lexicon
 from childshield.conversations.metrics import Outcome, evaluate
 from childshield.conversations.model import Model, load_model
 from childshield.conversations.monitor import ConversationMonitor
@@ -133,7 +134,7 @@ def train(
         bias=bias,
         threshold=0.5,
         max_chars=base.max_chars,
-        lexicon_sha256=base.lexicon_sha256,
+        lexicon_sha256=default_lexicon().sha256,
     )
     provisional = peak_outcomes(model, data.conversations)
     model.threshold = choose_threshold(provisional)
