@@ -149,8 +149,9 @@ def train(
         version=version or created.strftime("trained-%Y%m%dT%H%M%SZ"),
         weights={name: float(w) for name, w in zip(FEATURES, weights, strict=True)},
         bias=bias,
-        threshold=0.5,
+        threshold=0.0,  # with threshold 0, evidence the gate keeps out scores exactly 0
         max_chars=base.max_chars,
+        min_categories=base.min_categories,
         lexicon_sha256=default_lexicon().sha256,
     )
     provisional = peak_outcomes(model, data.conversations)
