@@ -146,15 +146,16 @@ def drawn_indicator(width: int = 320, height: int = 240, seed: int = 7) -> np.nd
     img[..., 0] = 255 * xx / width
     img[..., 1] = 255 * yy / height
     img[..., 2] = 128
-    for _ in range(6):
+    img[..., 2] += 60 * np.sin(xx / 9.0) * np.cos(yy / 13.0)
+    for _ in range(6 * max(1, width // 320)):
         cx, cy = rng.uniform(0, width), rng.uniform(0, height)
         r = rng.uniform(15, 60)
         mask = (xx - cx) ** 2 + (yy - cy) ** 2 < r * r
         img[mask] = rng.uniform(0, 255, 3)
-    for _ in range(4):
+    for _ in range(4 * max(1, width // 320)):
         x0, y0 = int(rng.uniform(0, width - 40)), int(rng.uniform(0, height - 20))
         img[y0 : y0 + 20, x0 : x0 + int(rng.uniform(20, 120))] = rng.uniform(0, 255, 3)
-    return img.astype(np.uint8)
+    return np.clip(img, 0, 255).astype(np.uint8)
 
 
 def background_frame(t: float, width: int = 320, height: int = 240) -> np.ndarray:
@@ -200,3 +201,19 @@ def cut_clip(source: Path, target: Path, start_frame: int, end_frame: int) -> Pa
             if start_frame <= i < end_frame
         )
         return write_video(target, frames, fps=fps)
+
+
+def drawn_motion(i: int, fps: int = 10, width: int = 320, height: int = 240) -> np.ndarray:
+    """Frame ``i`` (< 160) of a benign drawn "indicator video": a wide drawn picture panned."""
+    base = _wide_drawing(width, height)
+    x = 2 * i
+    return np.ascontiguousarray(base[:, x : x + width])
+
+
+_WIDE: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _wide_drawing(width: int, height: int) -> np.ndarray:
+    if (width, height) not in _WIDE:
+        _WIDE[width, height] = drawn_indicator(width * 2, height, seed=11)
+    return _WIDE[width, height]
