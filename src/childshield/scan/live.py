@@ -42,6 +42,7 @@ from childshield.matching.video import (
     IndicatorFrames,
     QueryHash,
     VideoMatch,
+    VideoParams,
     aggregate,
     expand_queries,
 )
@@ -246,8 +247,10 @@ class LiveMonitor:
         if missing:
             self._video_frames.update(self.matcher.video_frames(missing))
             self._looked_up |= missing
+        # the share rule is replaced by a count over the window (see the module docstring)
         banks = {
-            name: _Windowed(p) for name, p in self._bank_params().items()
+            name: VideoParams(p.threshold, p.quality_min, p.frame_threshold, 0.0, 0.0)
+            for name, p in self._bank_params().items()
         }
         frames, all_queries, all_hits = self._window_lists()
         found = aggregate(frames, all_queries, all_hits, self._video_frames, banks)
@@ -283,33 +286,6 @@ class LiveMonitor:
                 for h in entry.hits
             )
         return frames, queries, hits
-
-
-@dataclass(frozen=True)
-class _Windowed:
-    """A bank's parameters for the live window: the share rule is replaced by a count."""
-
-    inner: BankParams
-
-    @property
-    def threshold(self) -> int:
-        return self.inner.threshold
-
-    @property
-    def quality_min(self) -> int:
-        return self.inner.quality_min
-
-    @property
-    def frame_threshold(self) -> int:
-        return self.inner.frame_threshold
-
-    @property
-    def query_match(self) -> float:
-        return 0.0
-
-    @property
-    def index_match(self) -> float:
-        return 0.0
 
 
 __all__ = ["Event", "LiveMatcher", "LiveMonitor", "LiveSettings"]
