@@ -46,7 +46,9 @@ def fail(error: ChildshieldError, *, as_json: bool = False) -> typer.Exit:
 def run_app(app: typer.Typer) -> int:
     """Run the Typer app, turning ChildshieldError into a clear message and exit code."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if isinstance(code, int):  # click returns typer.Exit's code instead of raising it
+            return code
     except ChildshieldError as error:
         err_console.print(f"[bold red]error:[/] {error.message}", highlight=False)
         return int(exit_code_for(error))
