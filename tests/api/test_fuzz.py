@@ -3,8 +3,8 @@
 Guards against: any input producing a 500, responses that do not match the documented
 schema or content type (problem+json for errors), schema-invalid requests accepted.
 (``positive_data_acceptance`` is off: a schema-valid request may still name an object that
-does not exist or a role of the other side, and must then get a 4xx.) Runs with keys holding every role of
-each side, so the fuzzer reaches the handlers, not just the 401s.
+does not exist or a role of the other side, and must then get a 4xx.) Runs with keys
+holding every role of each side, so the fuzzer reaches the handlers, not just the 401s.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict[str, str]]]:
+def fuzz_target(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[LiveServer, dict[str, str]]]:
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'db.sqlite'}"
     server = LiveServer.start("all", url)
     keys = {

@@ -87,7 +87,8 @@ def test_passwords_are_argon2_and_sessions_expire(database: Database) -> None:
             service.resolve_session(session, login.token, Side.PROVIDER)
 
 
-def _cli(db_url: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _cli(db_url: str, *args: str,
+         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "childshield", *args, "--db", db_url, "--json"],
                           capture_output=True, text=True, env={**os.environ, **(env or {})})
 
