@@ -102,4 +102,16 @@ class RoutingSink:
         return self.adapter_for(recipient).deliver(recipient, referral_id, envelope)
 
 
-__all__ = ["DeliveryError", "FileSink", "HttpSink", "ReferralSink", "RoutingSink"]
+def default_sink(referral_dir: Path, *, allow_http: bool = False) -> RoutingSink:
+    """The deployment's sink: HTTPS to endpoints, files under ``referral_dir`` otherwise."""
+    return RoutingSink(FileSink(referral_dir), HttpSink(allow_http=allow_http))
+
+
+__all__ = [
+    "DeliveryError",
+    "FileSink",
+    "HttpSink",
+    "ReferralSink",
+    "RoutingSink",
+    "default_sink",
+]

@@ -10,7 +10,7 @@ from fastapi import Request
 
 from childshield.api.deps import get_app_settings, get_database
 from childshield.centre.config import CentreConfig
-from childshield.centre.delivery import FileSink, HttpSink, ReferralSink, RoutingSink
+from childshield.centre.delivery import ReferralSink, default_sink
 from childshield.centre.preassess import BankCheck, IndicatorCheck
 
 
@@ -38,7 +38,7 @@ def referral_sink(request: Request) -> ReferralSink:
     sink = getattr(state, "centre_referral_sink", None)
     if sink is None:
         config = centre_config(request)
-        sink = RoutingSink(FileSink(config.referral_dir), HttpSink(allow_http=config.allow_http))
+        sink = default_sink(config.referral_dir, allow_http=config.allow_http)
         state.centre_referral_sink = sink
     return sink
 
