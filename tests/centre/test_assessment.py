@@ -6,11 +6,10 @@ import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
-from conftest import STAND_IN, Centre, FakeRecipient
-
 from childshield.crypto.signing import TrustedKeys
 from childshield.exchange.referral import verify_referral
 from childshield.exchange.report_status import CentreAnswer, verify_answer
+from conftest import STAND_IN, Centre, FakeRecipient
 
 
 def _answer(centre: Centre, report_id: str, key: str | None = None) -> CentreAnswer:
@@ -155,7 +154,7 @@ def test_status_feed_since_a_cursor(centre: Centre) -> None:
 
 def test_next_report_is_served_urgent_first_and_held(centre: Centre) -> None:
     _submit(centre)
-    urgent_id, urgent_case = _submit(centre, urgent=True, urgency_reason="risk (test)")
+    _, urgent_case = _submit(centre, urgent=True, urgency_reason="risk (test)")
     r = centre.post("/centre/v1/analysis/next", {})
     assert r.json()["case"]["case_id"] == urgent_case
     from childshield.api.testing import add_tenant_with_key

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from conftest import Centre
 from sqlalchemy import func, select
 
 from childshield.crypto.signing import SigningKey
 from childshield.store.models.centre import CentreReport, CentreReportItem, CentreSignalKey
+from conftest import Centre
 
 PROBLEM = "application/problem+json"
 
