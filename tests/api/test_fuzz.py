@@ -27,6 +27,19 @@ pytestmark = pytest.mark.slow
 def fuzz_target(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[LiveServer, dict[str, str]]]:
+    # A deployment as configured in production: keys present, so the fuzzer reaches the
+    # handlers that encrypt, seal and sign (a missing key is a deliberate 500).
+    from childshield.crypto.keyring import EvidenceKey
+    from childshield.crypto.sealing import SealingKey
+    from childshield.crypto.signing import SigningKey
+    from childshield.settings import get_settings
+
+    sealing = SealingKey.generate()
+    env = pytest.MonkeyPatch()
+    env.setenv("CHILDSHIELD_EVIDENCE_KEYS", EvidenceKey.generate().to_spec())
+    env.setenv("CHILDSHIELD_SIGNING_KEY", SigningKey.generate().to_base64())
+    env.setenv("CHILDSHIELD_CENTRE_PRIVATE_KEY", sealing.to_base64())
+    get_settings.cache_clear()
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'db.sqlite'}"
     server = LiveServer.start("all", url)
     keys = {
@@ -35,6 +48,8 @@ def fuzz_target(
     }
     yield server, keys
     server.stop()
+    env.undo()
+    get_settings.cache_clear()
 
 
 def test_api_never_errors(fuzz_target: tuple[LiveServer, dict[str, str]]) -> None:
