@@ -59,6 +59,7 @@ PAIR_THRESHOLD = 24
 MAX_INDICATOR_VARIANTS = 16
 MAX_QUERY_VARIANTS = 40
 _INDICATOR_CORNERS, _QUERY_CORNERS = 32, 40
+_HASH_SIDE = 512
 _TRIM_MIN = 0.01  # a trim that removes less than 1 % of a side is the full picture
 # order of pdqhash.compute_dihedral's hashes (checked against numpy turns in the tests)
 DIHEDRAL = (
@@ -136,7 +137,10 @@ def _trimmed(image: Image.Image) -> Image.Image | None:
     if left + (w - right) <= _TRIM_MIN * w and top + (h - bottom) <= _TRIM_MIN * h:
         return None
     sx, sy = image.width / w, image.height / h
-    return image.crop((round(left * sx), round(top * sy), round(right * sx), round(bottom * sy)))
+    out = image.crop((round(left * sx), round(top * sy), round(right * sx), round(bottom * sy)))
+    if max(out.size) > _HASH_SIDE:  # PDQ only keeps a 64x64 summary; hash a smaller copy
+        out.thumbnail((_HASH_SIDE, _HASH_SIDE), Image.Resampling.BOX)
+    return out
 
 
 def _windows(

@@ -83,17 +83,19 @@ def _kernel(sigma: float) -> np.ndarray:
 
 
 def blur(a: np.ndarray, sigma: float) -> np.ndarray:
-    """Separable Gaussian blur with reflected edges."""
+    """Separable Gaussian blur with reflected edges over the last two axes."""
     k = _kernel(sigma)
     r = len(k) // 2
-    p = np.pad(a, ((r, r), (0, 0)), mode="reflect")
-    out = np.zeros_like(a)
-    for i, w in enumerate(k):
-        out += w * p[i : i + a.shape[0]]
-    p = np.pad(out, ((0, 0), (r, r)), mode="reflect")
-    out = np.zeros_like(a)
-    for i, w in enumerate(k):
-        out += w * p[:, i : i + a.shape[1]]
+    lead = [(0, 0)] * (a.ndim - 2)
+    h, w = a.shape[-2:]
+    p = np.pad(a, [*lead, (r, r), (0, 0)], mode="reflect")
+    out = k[0] * p[..., 0:h, :]
+    for i in range(1, len(k)):
+        out += k[i] * p[..., i : i + h, :]
+    p = np.pad(out, [*lead, (0, 0), (r, r)], mode="reflect")
+    out = k[0] * p[..., 0:w]
+    for i in range(1, len(k)):
+        out += k[i] * p[..., i : i + w]
     return out
 
 
@@ -144,7 +146,7 @@ def corners(lum: np.ndarray, limit: int = 20) -> list[Corner]:
         return []
     g = blur(lum, SIGMA_D)
     gy, gx = np.gradient(g)
-    sxx, syy, sxy = blur(gx * gx, SIGMA_I), blur(gy * gy, SIGMA_I), blur(gx * gy, SIGMA_I)
+    sxx, syy, sxy = blur(np.stack([gx * gx, gy * gy, gx * gy]), SIGMA_I)
     tr = (sxx + syy) / 2
     lam = tr - np.sqrt(np.maximum(tr * tr - (sxx * syy - sxy * sxy), 0.0))
     c = lam[1:-1, 1:-1]
@@ -187,15 +189,17 @@ def _vertex(a: float, b: float, c: float) -> float:
 
 def frame_pairs(cs: list[Corner], size: float, limit: int) -> list[tuple[Corner, Corner]]:
     """Corner pairs at PAIR_MIN..PAIR_MAX x ``size`` apart, strongest (weaker corner) first."""
-    cand: list[tuple[float, float, float, int, int]] = []
-    for i, a in enumerate(cs):
-        for j in range(i + 1, len(cs)):
-            b = cs[j]
-            d = float(np.hypot(a.x - b.x, a.y - b.y))
-            if PAIR_MIN * size <= d <= PAIR_MAX * size:
-                cand.append((-min(a.strength, b.strength), -max(a.strength, b.strength), d, i, j))
-    cand.sort()
-    return [(cs[i], cs[j]) for *_, i, j in cand[:limit]]
+    if len(cs) < 2:
+        return []
+    xy = np.array([(c.x, c.y) for c in cs])
+    st = np.array([c.strength for c in cs])
+    i, j = np.triu_indices(len(cs), 1)
+    d = np.hypot(xy[i, 0] - xy[j, 0], xy[i, 1] - xy[j, 1])
+    ok = (d >= PAIR_MIN * size) & (d <= PAIR_MAX * size)
+    i, j = i[ok], j[ok]
+    weak, strong = np.minimum(st[i], st[j]), np.maximum(st[i], st[j])
+    order = np.lexsort((j, i, -strong, -weak))[:limit]
+    return [(cs[int(i[k])], cs[int(j[k])]) for k in order]
 
 
 def frame_window(work: Work, a: Corner, b: Corner) -> Image.Image | None:
