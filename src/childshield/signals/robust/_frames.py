@@ -89,7 +89,7 @@ def blur(a: np.ndarray, sigma: float) -> np.ndarray:
     lead = [(0, 0)] * (a.ndim - 2)
     h, w = a.shape[-2:]
     p = np.pad(a, [*lead, (r, r), (0, 0)], mode="reflect")
-    out = k[0] * p[..., 0:h, :]
+    out: np.ndarray = k[0] * p[..., 0:h, :]
     for i in range(1, len(k)):
         out += k[i] * p[..., i : i + h, :]
     p = np.pad(out, [*lead, (0, 0), (r, r)], mode="reflect")
