@@ -186,7 +186,7 @@ class Matcher:
         if not items or not banks:
             return results
         radius = max(max(b.threshold, b.frame_threshold) for b in banks.values())
-        found = self.pdq_index.current().search(hex_to_bits(values), radius=radius)
+        found = self.pdq_index.search(hex_to_bits(values), radius)
         with self.db.session() as session:
             resolved = repo.resolve_hashes(
                 session,
