@@ -1,0 +1,71 @@
+"""Repository functions for the audit chain: locked append and ordered reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
+
+from childshield.store.models.audit import AuditEntry, AuditHead
+
+_PG_LOCK_KEY = 0x637368_61756474  # "csh" "audt": one advisory lock for the chain
+
+
+def lock_head(session: Session) -> AuditHead:
+    """Take the chain's write lock for the rest of the transaction and return the head.
+
+    PostgreSQL: a transaction-scoped advisory lock, then the head row ``FOR UPDATE``.
+    SQLite: a no-op UPDATE of the head row as the first write takes the database write
+    lock (pysqlite begins the transaction at the first write), so the head read after it
+    is current and no other writer can append until commit.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+        head = session.scalars(
+            select(AuditHead).where(AuditHead.id == 1).with_for_update()
+        ).one()
+    else:
+        session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq))
+        head = session.scalars(select(AuditHead).where(AuditHead.id == 1)).one()
+    session.refresh(head)
+    return head
+
+
+def iter_entries(session: Session, *, batch: int = 1000) -> Iterator[AuditEntry]:
+    """All entries in sequence order, read in batches."""
+    last = -1
+    while True:
+        rows = session.scalars(
+            select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        last = rows[-1].seq
+        for row in rows:
+            yield row
+            session.expunge(row)
+
+
+def head(session: Session) -> AuditHead:
+    return session.scalars(select(AuditHead).where(AuditHead.id == 1)).one()
+
+
+def count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+
+
+def entries_of_tenant(
+    session: Session, tenant_id: int, *, after: int = 0, limit: int = 100
+) -> list[AuditEntry]:
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.tenant_id == tenant_id, AuditEntry.seq > after)
+            .order_by(AuditEntry.seq)
+            .limit(limit)
+        ).all()
+    )
+
+
+__all__ = ["count", "entries_of_tenant", "head", "iter_entries", "lock_head"]
