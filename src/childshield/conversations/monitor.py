@@ -9,13 +9,14 @@ State per conversation and per author is bounded (authors, evidence spans, warni
 the number of live conversations is capped (least recently active evicted first), so a
 long-running service keeps a flat memory footprint. One author's similar first messages
 across many conversations (the "mass opener" meta-signal) are remembered per author in a
-bounded map as well.
+bounded map as well. A monitor is safe to share between threads (one lock).
 """
 
 from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import OrderedDict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -142,6 +143,7 @@ class ConversationMonitor:
         self.max_opener_authors = max_opener_authors
         self._conversations: OrderedDict[str, ConversationState] = OrderedDict()
         self._openers: OrderedDict[str, deque[tuple[str, frozenset[str]]]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._conversations)
@@ -169,8 +171,12 @@ class ConversationMonitor:
 
         Raises InputError for a message that cannot be attributed (no author, not an
         object); text problems (empty, binary, enormous) and bad times become warnings
-        on the conversation and never stop it.
+        on the conversation and never stop it. Safe to call from several threads.
         """
+        with self._lock:
+            return self._feed(conversation_id, message)
+
+    def _feed(self, conversation_id: str, message: Message | Mapping[str, Any]) -> Alert | None:
         state = self._state(conversation_id)
         index = state.messages
         state.messages += 1
@@ -280,6 +286,10 @@ class ConversationMonitor:
 
     def result(self, conversation_id: str) -> ConversationResult:
         """The conversation's current result (risk is the suspect's peak so far)."""
+        with self._lock:
+            return self._result(conversation_id)
+
+    def _result(self, conversation_id: str) -> ConversationResult:
         state = self._conversations.get(conversation_id)
         if state is None:
             return ConversationResult(conversation_id, 0.0, False, None, None, [])
@@ -305,16 +315,18 @@ class ConversationMonitor:
 
     def author_features(self, conversation_id: str) -> dict[str, list[float]]:
         """Current feature vector of every author of a conversation (for training)."""
-        state = self._conversations.get(conversation_id)
-        if state is None:
-            return {}
-        return {name: state.features(author) for name, author in state.authors.items()}
+        with self._lock:
+            state = self._conversations.get(conversation_id)
+            if state is None:
+                return {}
+            return {name: state.features(author) for name, author in state.authors.items()}
 
     def close(self, conversation_id: str) -> ConversationResult:
         """The final result; the conversation's state is then freed."""
-        result = self.result(conversation_id)
-        self._conversations.pop(conversation_id, None)
-        return result
+        with self._lock:
+            result = self._result(conversation_id)
+            self._conversations.pop(conversation_id, None)
+            return result
 
 
 __all__ = [
