@@ -93,7 +93,7 @@ class ServerProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # a file, not a pipe: a full pipe would block the server once it logged enough
-        self.log = tempfile.NamedTemporaryFile(prefix="childshield-serve-", suffix=".log")
+        self.log = tempfile.NamedTemporaryFile(prefix="childshield-serve-", suffix=".log")  # noqa: SIM115 - lives as long as the server
         self.process = subprocess.Popen(
             [sys.executable, "-m", "childshield", "serve", "--role", role, "--port",
              str(self.port), "--db", db_url],
