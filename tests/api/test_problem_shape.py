@@ -39,6 +39,13 @@ def _app(sqlite_url: str) -> FastAPI:
     def unsafe() -> None:
         raise ChildshieldError("internal detail that must not leak")
 
+    @boom.get("/provider/v1/test-overflow/{n}")
+    def overflow(n: int) -> None:  # an unbounded id straight into the driver
+        from childshield.store.models.auth import ApiKey
+
+        with app.state.database.session() as session:
+            session.get(ApiKey, n)
+
     app.include_router(boom)
     return app
 
@@ -75,6 +82,8 @@ def _cases(key: str, reviewer: str) -> dict[str, tuple[str, str, dict[str, objec
         "413-content-length": ("POST", "/provider/v1/keys", {
             "headers": {**auth, "content-type": "application/json"},
             "content": b" " * (LIMIT + 1)}),
+        "400-number-out-of-range": ("GET", f"/provider/v1/test-overflow/{2**70}",
+                                    {"headers": auth}),
         "500-unexpected": ("GET", "/provider/v1/test-boom", {"headers": auth}),
         "500-unsafe-error": ("GET", "/provider/v1/test-unsafe", {"headers": auth}),
     }
