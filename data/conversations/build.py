@@ -1,4 +1,4 @@
-"""Build dev.jsonl, dev2.jsonl and test.jsonl from the hand-written sources in src/.
+"""Build dev*.jsonl and test.jsonl from the hand-written sources in src/.
 
 Source format (UTF-8): a header line per conversation, then one message a line:
 
@@ -59,7 +59,7 @@ def parse(path: Path) -> list[dict[str, object]]:
 
 
 def main() -> None:
-    for name in ("dev", "dev2", "test"):
+    for name in ("dev", "dev2", "dev3", "dev4", "dev5", "test"):
         source = HERE / "src" / f"{name}.txt"
         if not source.exists():
             continue

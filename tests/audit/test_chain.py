@@ -5,6 +5,7 @@ Tampering is done in SQL, as an attacker with database access would.
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import threading
@@ -41,7 +42,7 @@ def test_intact_chain_verifies(database: Database) -> None:
     with database.session() as session:
         rows = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
         assert rows[0].prev_hash == "0" * 64
-        assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:], strict=False))
+        assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(rows))
 
 
 def test_empty_log_verifies(database: Database) -> None:

@@ -43,12 +43,14 @@ def png_header_only(width: int, height: int, color_type: int = 2) -> bytes:
             + png_chunk(b"IDAT", zlib.compress(b"\x00" * 1024)) + png_chunk(b"IEND", b""))
 
 
-def png_bomb(width: int, height: int) -> bytes:
-    """A valid, highly compressible greyscale PNG (all zero) of width x height pixels."""
+def png_bomb(width: int, height: int, color_type: int = 0) -> bytes:
+    """A valid, highly compressible PNG (all zero) of width x height pixels; colour type 0 is
+    grey, 2 RGB, 6 RGBA."""
+    channels = {0: 1, 2: 3, 6: 4}[color_type]
     comp = zlib.compressobj(9)
-    row = b"\x00" * (width + 1)
+    row = b"\x00" * (width * channels + 1)
     parts = [comp.compress(row) for _ in range(height)]
     parts.append(comp.flush())
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
             + png_chunk(b"IDAT", b"".join(parts)) + png_chunk(b"IEND", b""))

@@ -205,3 +205,13 @@ def test_import_streams_in_batches(
     summary = service.import_file("test-indicators", path)
     assert (summary.lines, summary.created, summary.existing) == (8, 6, 2)
     assert _count(database, IndicatorHash) == 5
+
+
+def test_binary_file_is_rejected_clearly(database: Database, tmp_path: Path) -> None:
+    service = BankService(database)
+    service.create("test-indicators")
+    path = tmp_path / "image.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    with pytest.raises(InputError, match="not UTF-8 text"):
+        service.import_file("test-indicators", path)
+    assert _count(database, Indicator) == 0

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -88,7 +91,7 @@ class BruteForceFrameIndex:
     """Test-only exact search over indicator hashes (what the Matcher does, by brute force)."""
 
     def __init__(self, banks: dict[str, VideoParams] | None = None) -> None:
-        self.banks = banks or {"test-indicators": VideoParams()}
+        self.banks_ = banks or {"test-indicators": VideoParams()}
         # (hash id, indicator, bank, pdq, variant, frame, time)
         self.rows: list[tuple[int, int, str, str, str, int | None, float | None]] = []
         self.videos: dict[int, IndicatorFrames] = {}
@@ -117,7 +120,13 @@ class BruteForceFrameIndex:
         self.rows.append((len(self.rows) + 1, ind, bank, pdq, "full", None, None))
         return ind
 
-    def search(self, queries: list[QueryHash]) -> list[FrameHit]:
+    def banks(self) -> dict[str, VideoParams]:  # the LiveMatcher protocol
+        return self.banks_
+
+    def video_frames(self, indicator_ids: Collection[int]) -> Mapping[int, IndicatorFrames]:
+        return {i: self.videos[i] for i in indicator_ids if i in self.videos}
+
+    def search(self, queries: Sequence[QueryHash]) -> list[FrameHit]:
         if not self.rows or not queries:
             return []
         index = hex_bits([r[3] for r in self.rows])
@@ -132,7 +141,7 @@ class BruteForceFrameIndex:
 
     def match(self, frames: list[FrameHash]) -> list[VideoMatch]:
         queries = expand_queries(frames)
-        return aggregate(frames, queries, self.search(queries), self.videos, self.banks)
+        return aggregate(frames, queries, self.search(queries), self.videos, self.banks_)
 
 
 # --- benign drawn media -----------------------------------------------------------------------
@@ -146,15 +155,16 @@ def drawn_indicator(width: int = 320, height: int = 240, seed: int = 7) -> np.nd
     img[..., 0] = 255 * xx / width
     img[..., 1] = 255 * yy / height
     img[..., 2] = 128
-    for _ in range(6):
+    img[..., 2] += 60 * np.sin(xx / 9.0) * np.cos(yy / 13.0)
+    for _ in range(6 * max(1, width // 320)):
         cx, cy = rng.uniform(0, width), rng.uniform(0, height)
         r = rng.uniform(15, 60)
         mask = (xx - cx) ** 2 + (yy - cy) ** 2 < r * r
         img[mask] = rng.uniform(0, 255, 3)
-    for _ in range(4):
+    for _ in range(4 * max(1, width // 320)):
         x0, y0 = int(rng.uniform(0, width - 40)), int(rng.uniform(0, height - 20))
         img[y0 : y0 + 20, x0 : x0 + int(rng.uniform(20, 120))] = rng.uniform(0, 255, 3)
-    return img.astype(np.uint8)
+    return np.clip(img, 0, 255).astype(np.uint8)
 
 
 def background_frame(t: float, width: int = 320, height: int = 240) -> np.ndarray:
@@ -200,3 +210,76 @@ def cut_clip(source: Path, target: Path, start_frame: int, end_frame: int) -> Pa
             if start_frame <= i < end_frame
         )
         return write_video(target, frames, fps=fps)
+
+
+def drawn_motion(i: int, fps: int = 10, width: int = 320, height: int = 240) -> np.ndarray:
+    """Frame ``i`` (< 160) of a benign drawn "indicator video": a wide drawn picture panned."""
+    base = _wide_drawing(width, height)
+    x = 2 * i
+    return np.ascontiguousarray(base[:, x : x + width])
+
+
+_WIDE: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _wide_drawing(width: int, height: int) -> np.ndarray:
+    if (width, height) not in _WIDE:
+        _WIDE[width, height] = drawn_indicator(width * 2, height, seed=11)
+    return _WIDE[width, height]
+
+
+# --- live streams -----------------------------------------------------------------------------
+
+
+class LiveWriter(threading.Thread):
+    """Encodes benign frames in real time (PyAV, H.264) into a pipe, a file or an HLS folder.
+
+    ``frame_at(i)`` gives frame ``i``; ``stall_after`` stops writing (without closing) after
+    that many frames, for ``hold`` seconds. ``written[i]`` is the monotonic time frame ``i``
+    was handed to the muxer.
+    """
+
+    def __init__(self, target: Any, frame_at: Any, *, frames: int, fps: int = 10,
+                 fmt: str = "mpegts", options: dict[str, str] | None = None,
+                 stall_after: int | None = None, hold: float = 0.0,
+                 close_target: Any = None) -> None:
+        super().__init__(daemon=True)
+        self.target, self.frame_at, self.frames, self.fps = target, frame_at, frames, fps
+        self.fmt, self.options = fmt, options or {}
+        self.stall_after, self.hold, self.close_target = stall_after, hold, close_target
+        self.written: dict[int, float] = {}
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self._run()
+        except BaseException as exc:  # surfaced by the test
+            self.error = exc
+
+    def _run(self) -> None:
+        opts = {"flush_packets": "1", **self.options}
+        out = av.open(self.target, "w", format=self.fmt, options=opts, buffer_size=4096)
+        stream = out.add_stream("libx264", rate=self.fps)
+        first = self.frame_at(0)
+        stream.width, stream.height = first.shape[1], first.shape[0]
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"preset": "ultrafast", "tune": "zerolatency", "g": str(self.fps)}
+        start = time.monotonic()
+        for i in range(self.frames):
+            if self.stall_after is not None and i == self.stall_after:
+                time.sleep(self.hold)
+                break
+            frame = av.VideoFrame.from_ndarray(self.frame_at(i), format="rgb24")
+            frame.pts = i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+            self.written[i] = time.monotonic()
+            delay = start + (i + 1) / self.fps - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        else:
+            for packet in stream.encode():
+                out.mux(packet)
+        out.close()
+        if self.close_target is not None:
+            self.close_target()

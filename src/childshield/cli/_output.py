@@ -63,10 +63,12 @@ def run_app(app: typer.Typer) -> int:
     except Exception as exc:  # click usage errors carry their own exit code
         import click
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return int(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+        # typer >= 0.29 raises its vendored click's exceptions (typer._click), not click's
+        usage = getattr(exc, "show", None) is not None and hasattr(exc, "exit_code")
+        if isinstance(exc, click.ClickException) or usage:
+            exc.show()  # type: ignore[attr-defined]
+            return int(exc.exit_code)  # type: ignore[attr-defined]
+        if isinstance(exc, click.exceptions.Abort) or type(exc).__name__ == "Abort":
             return int(ExitCode.INTERRUPTED)
         raise
     return int(ExitCode.OK)

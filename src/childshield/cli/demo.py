@@ -88,7 +88,7 @@ def build_files(root: Path) -> tuple[list[tuple[str, Path]], list[DemoFile]]:
     scan_dir.mkdir()
     photos = _sample_photos()
     drawn = [(f"drawn-{seed}", _drawn(seed)) for seed in (1, 2)]
-    bank_images = photos[:3] + drawn
+    bank_images = (photos[:3] + drawn)[:4]
     originals: list[tuple[str, Path]] = []
     scan: list[DemoFile] = []
     for name, image in bank_images:
@@ -99,7 +99,7 @@ def build_files(root: Path) -> tuple[list[tuple[str, Path]], list[DemoFile]]:
             target = scan_dir / f"{name}-{number + 1}.jpg"
             copy.save(target, "JPEG", **({"quality": 90} | options))
             scan.append(DemoFile(target, label, name))
-    unrelated = photos[3:] + [(f"drawn-{seed}", _drawn(seed)) for seed in (3, 4, 5)]
+    unrelated = photos[3:] + [(f"drawn-{seed}", _drawn(seed)) for seed in (3, 4)]
     for name, image in unrelated:
         target = scan_dir / f"other-{name}.jpg"
         image.save(target, "JPEG", quality=90)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from childshield.conversations.lexicon import Lexicon, default_lexicon
 from childshield.conversations.normalize import Normaliser
 
+_DIGIT = re.compile(r"\d")
+SHORT_MESSAGE = 24
+"""Messages up to this many characters have their analysis cached (they repeat a lot)."""
 PHOTO_DAMPING = 0.3
 """Factor on photo/approach cues in a message that also names a benign object or context
 ("a photo of your homework", "the damaged parcel")."""
@@ -41,52 +45,75 @@ class Analyzer:
     def __init__(self, lexicon: Lexicon | None = None) -> None:
         self.lexicon = lexicon or default_lexicon()
         self.normaliser = Normaliser(self.lexicon.vocabulary, self.lexicon.prefixes)
+        self._short: dict[str, Analysis] = {}
 
     def analyze(self, text: str) -> Analysis:
-        tokens, spans = self.normaliser.tokens(text)
-        if not tokens:
+        """Cues and stated ages in ``text``; short messages are cached ("ok", "lol", "13").
+
+        The returned Analysis is shared and must not be modified.
+        """
+        if len(text) <= SHORT_MESSAGE:
+            cached = self._short.get(text)
+            if cached is None:
+                cached = self._analyze(text)
+                if len(self._short) >= 100_000:
+                    self._short.clear()
+                self._short[text] = cached
+            return cached
+        return self._analyze(text)
+
+    def _analyze(self, text: str) -> Analysis:
+        words = self.normaliser.words(text)
+        if not words:
             return _EMPTY
-        result = Analysis(tokens=tuple(tokens))
-        candidates = self.lexicon.candidates(tokens)
-        has_digit = False
-        for token in tokens:
-            if token.isdigit():
-                has_digit = True
-                break
+        result = Analysis(tokens=tuple(words))
+        candidates = self.lexicon.candidates(words)
+        has_digit = _DIGIT.search(text) is not None and any(w.isdigit() for w in words)
         if not candidates and not has_digit:
             return result
-        norm = " ".join(tokens) + " "
-        offsets = [0] * len(tokens)
-        position = 0
-        for i, token in enumerate(tokens):
-            offsets[i] = position
-            position += len(token) + 1
-        benign = False
+        norm = " ".join(words) + " "
+        matches = []
         for cue in candidates:
             match = cue.regex.search(norm)
-            if match is None:
-                continue
-            first = bisect_right(offsets, match.start()) - 1
-            last = bisect_right(offsets, max(match.start(), match.end() - 2)) - 1
-            result.hits.append(Hit(cue.kind, cue.weight, cue.id, spans[first][0], spans[last][1]))
+            if match is not None:
+                matches.append((cue, match.start(), match.end()))
+        ages = []
+        if has_digit:
+            if len(words) <= 3 and words[0].isdigit() and len(words[0]) <= 2:
+                result.bare_number = int(words[0])
+            regex = self.lexicon.age_regex
+            if regex is not None:
+                for match in regex.finditer(norm[:-1]):
+                    value = next((g for g in match.groups() if g), None)
+                    if value is not None:
+                        ages.append((int(value), match.start(), match.end() + 1))
+        if not matches and not ages:
+            return result
+        spans = self.normaliser.spans(text)
+        offsets = [0] * len(words)
+        position = 0
+        for i, word in enumerate(words):
+            offsets[i] = position
+            position += len(word) + 1
+
+        def raw_span(start: int, end: int) -> tuple[int, int]:
+            first = bisect_right(offsets, start) - 1
+            last = bisect_right(offsets, max(start, end - 2)) - 1
+            return spans[first][0], spans[last][1]
+
+        benign = False
+        for cue, start, end in matches:
+            raw_start, raw_end = raw_span(start, end)
+            result.hits.append(Hit(cue.kind, cue.weight, cue.id, raw_start, raw_end))
             if cue.kind == "benign":
                 benign = True
         if benign:
             for hit in result.hits:
                 if hit.kind == "approach":
                     hit.weight *= PHOTO_DAMPING
-        if has_digit:
-            if len(tokens) <= 3 and tokens[0].isdigit() and len(tokens[0]) <= 2:
-                result.bare_number = int(tokens[0])
-            regex = self.lexicon.age_regex
-            if regex is not None:
-                for match in regex.finditer(norm[:-1]):
-                    value = next((g for g in match.groups() if g), None)
-                    if value is None:
-                        continue
-                    index = bisect_right(offsets, match.start()) - 1
-                    last = bisect_right(offsets, max(match.start(), match.end() - 1)) - 1
-                    result.ages.append((int(value), spans[index][0], spans[last][1]))
+        for age, start, end in ages:
+            raw_start, raw_end = raw_span(start, end)
+            result.ages.append((age, raw_start, raw_end))
         return result
 
 

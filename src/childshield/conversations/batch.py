@@ -12,7 +12,9 @@ MAX_MESSAGES = 1_000_000
 """Messages of one conversation that are read; the rest is reported and ignored."""
 
 
-def score_conversation(monitor: ConversationMonitor, conversation: Conversation) -> ConversationResult:
+def score_conversation(
+    monitor: ConversationMonitor, conversation: Conversation
+) -> ConversationResult:
     """Feed every message in order and return the final result (state is then freed)."""
     conv_id = conversation.id
     monitor.close(conv_id)  # a repeated id in one file starts afresh

@@ -6,8 +6,10 @@ repeating one phrase cannot carry a score), the message where the category first
 appeared, and a capped list of evidence spans. Features then describe one author *with
 respect to the others*: whether the others disclosed being young or alone, whether an
 age gap was stated, whether the indicators are one-sided, and the conversation's benign
-context. Single words move little; combinations (``breadth``) and the stage order
-(``progression``: rapport or access before approach, isolation or coercion) move most.
+context. Single words move little; combinations (``breadth``: from the third category on)
+and the stage order (``progression``: rapport or incentives before approach, isolation or
+coercion) move most. Two categories alone (a parent asking "are you home alone?" and
+offering a lift) are everyday talk; three, in the stage order, are the pattern.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ FEATURES: tuple[str, ...] = (
 """Feature names, in vector order."""
 
 _CAT_INDEX = {name: i for i, name in enumerate(CATEGORIES)}
-_EARLY = (_CAT_INDEX["access"], _CAT_INDEX["trust"], _CAT_INDEX["incentive"])
+_EARLY = (_CAT_INDEX["trust"], _CAT_INDEX["incentive"])
 _LATE = (_CAT_INDEX["isolation"], _CAT_INDEX["approach"], _CAT_INDEX["coercion"])
 BREADTH_LEVEL = 0.3
 """A category counts towards ``breadth`` once its evidence reaches this level."""
@@ -181,7 +183,7 @@ class ConversationState:
         """The feature vector of ``author`` (order of FEATURES)."""
         level = author.level
         strong = sum(1 for v in level if v >= BREADTH_LEVEL)
-        breadth = max(0, strong - 1) / (len(CATEGORIES) - 1)
+        breadth = max(0, strong - 2) / (len(CATEGORIES) - 2)
         early = [author.first[i] for i in _EARLY if author.first[i] >= 0]
         late = [author.first[i] for i in _LATE if author.first[i] >= 0]
         progression = 1.0 if early and late and min(early) < max(late) else 0.0

@@ -17,12 +17,13 @@ licensed copy; none is shipped.
 
 from __future__ import annotations
 
+import codecs
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from childshield.errors import InputError
 
@@ -76,23 +77,26 @@ def _label(value: object) -> bool | None:
     raise ValueError(f"label {value!r} is not a boolean")
 
 
-def _lines(handle: BinaryIO, max_line_bytes: int) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, bytes) for each line; bytes None for a line that was too long."""
+def _lines(handle: IO[Any], max_line: int) -> Iterator[tuple[int, Any]]:
+    """(line number, line) for each line of a binary or text handle; None if too long."""
+    newline = b"\n" if isinstance(handle.read(0), bytes) else "\n"
     number = 0
     while True:
-        chunk = handle.readline(max_line_bytes + 1)
+        chunk = handle.readline(max_line + 1)
         if not chunk:
             return
         number += 1
-        if len(chunk) > max_line_bytes and not chunk.endswith(b"\n"):
-            while chunk and not chunk.endswith(b"\n"):
+        if len(chunk) > max_line and not chunk.endswith(newline):
+            while chunk and not chunk.endswith(newline):
                 chunk = handle.readline(1024 * 1024)
             yield number, None
             continue
         yield number, chunk
 
 
-def _decode(raw: bytes, encoding: str | None, first: bool) -> str:
+def _decode(raw: bytes | str, encoding: str | None, first: bool) -> str:
+    if isinstance(raw, str):
+        return raw.lstrip("\ufeff") if first else raw
     if encoding:
         return raw.decode(encoding)
     if first and raw.startswith(b"\xef\xbb\xbf"):
@@ -100,17 +104,29 @@ def _decode(raw: bytes, encoding: str | None, first: bool) -> str:
     return raw.decode("utf-8")
 
 
+def _open(path: Path, encoding: str | None) -> IO[Any]:
+    """Binary for ASCII-compatible encodings (lines split on bytes), text for UTF-16/32."""
+    if encoding:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError as exc:
+            raise InputError(f"unknown encoding {encoding!r}") from exc
+        if name.startswith(("utf-16", "utf-32")):
+            return path.open("r", encoding=encoding, newline="")
+    return path.open("rb")
+
+
 def read_jsonl(
     path: Path, *, encoding: str | None = None, max_line_bytes: int = MAX_LINE_BYTES
 ) -> Iterator[Conversation | ItemError]:
     """Conversations of a JSONL file, with a clear error item for each bad line."""
     try:
-        handle = path.open("rb")
+        with path.open("rb") as probe:
+            head = probe.read(4)
+        handle = _open(path, encoding)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from exc
     with handle:
-        head = handle.read(4)
-        handle.seek(0)
         if head[:2] in (b"\xff\xfe", b"\xfe\xff") and encoding is None:
             raise InputError(f"{path} is UTF-16; re-encode it as UTF-8 or pass --encoding utf-16")
         for number, raw in _lines(handle, max_line_bytes):

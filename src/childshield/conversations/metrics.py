@@ -133,7 +133,8 @@ def plot_calibration(outcomes: list[Outcome], path: Path, title: str, threshold:
     edges = [i / 20 for i in range(21)]
     right.hist(negatives, bins=edges, alpha=0.6, label="benign / hard negative", color="tab:green")
     right.hist(positives, bins=edges, alpha=0.6, label="grooming", color="tab:red")
-    right.axvline(threshold, color="black", linestyle="--", label=f"alert threshold {threshold:.2f}")
+    right.axvline(threshold, color="black", linestyle="--",
+                  label=f"alert threshold {threshold:.2f}")
     right.set_xlabel("peak risk per conversation")
     right.set_ylabel("conversations")
     right.legend(fontsize=8)

@@ -1,6 +1,9 @@
 """The scoring model: named feature weights, a bias and an alert threshold, stored as JSON.
 
-A model is a logistic function over the per-author features of ``features.FEATURES``.
+A model is a logistic function over the per-author features of ``features.FEATURES``,
+with a combination gate: unless an author's evidence spans ``min_categories`` indicator
+categories (or is explicit coercion, or one category fewer in the stage order, with a
+stated age gap or with mass openers), the risk is capped just below the alert threshold.
 It is a small JSON document (never a pickle), versioned, and carries its model card: who
 made it, from which data, with which measured figures and which known weaknesses. The
 default model ships in this package (``default_model.json``); ``train`` writes new ones.
@@ -15,10 +18,20 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from childshield.conversations.features import FEATURES
+from childshield.conversations.features import BREADTH_LEVEL, FEATURES
+from childshield.conversations.lexicon import CATEGORIES
 from childshield.errors import InputError
 
 MODEL_FORMAT = "childshield.conversations.model"
+N_CATEGORIES = len(CATEGORIES)
+_COERCION = CATEGORIES.index("coercion")
+_AGE_GAP = FEATURES.index("age_gap")
+_PROGRESSION = FEATURES.index("progression")
+_MASS_OPENER = FEATURES.index("mass_opener")
+COERCION_ALONE = 0.6
+"""Coercion evidence at which the combination gate opens on its own (explicit extortion)."""
+GATE_CAP = 0.9
+"""Risk of evidence that does not open the gate: capped at this fraction of the threshold."""
 MODEL_FORMAT_VERSION = 1
 
 
@@ -34,12 +47,29 @@ class Model:
     """Characters of one message that are analysed; the rest is ignored (with a warning)."""
     lexicon_sha256: str | None = None
     card: dict[str, Any] = field(default_factory=dict)
+    min_categories: int = 3
+    """Categories an author's evidence must span before the risk may reach the threshold
+    (coercion on its own, or one category fewer in the stage order, with a stated age gap
+    or with mass openers, also open the gate). 0 switches the gate off."""
 
     def __post_init__(self) -> None:
         unknown = set(self.weights) - set(FEATURES)
         if unknown:
             raise InputError(f"model has unknown features: {sorted(unknown)}")
         self.vector = [float(self.weights.get(name, 0.0)) for name in FEATURES]
+
+    def gate_open(self, features: list[float]) -> bool:
+        """Whether the evidence is a combination (the risk is capped below the threshold
+        otherwise, so that no single indicator, and no everyday pair, raises an alert)."""
+        if self.min_categories <= 0:
+            return True
+        levels = features[:N_CATEGORIES]
+        strong = sum(1 for v in levels if v >= BREADTH_LEVEL)
+        if strong >= self.min_categories or levels[_COERCION] >= COERCION_ALONE:
+            return True
+        pattern = (features[_PROGRESSION] > 0 or features[_AGE_GAP] > 0
+                   or features[_MASS_OPENER] > 0)
+        return pattern and strong >= self.min_categories - 1
 
     def risk(self, features: list[float]) -> float:
         """Risk in [0, 1] for one author's feature vector."""
@@ -48,7 +78,10 @@ class Model:
             z += weight * value
         if z < -30:
             return 0.0
-        return 1.0 / (1.0 + math.exp(-z))
+        risk = 1.0 / (1.0 + math.exp(-z))
+        if risk >= self.threshold and not self.gate_open(features):
+            return self.threshold * GATE_CAP
+        return risk
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +93,7 @@ class Model:
             "bias": round(self.bias, 6),
             "threshold": round(self.threshold, 6),
             "max_chars": self.max_chars,
+            "min_categories": self.min_categories,
             "lexicon_sha256": self.lexicon_sha256,
             "card": self.card,
         }
@@ -80,6 +114,7 @@ class Model:
                 bias=float(data["bias"]),
                 threshold=float(data["threshold"]),
                 max_chars=int(data.get("max_chars", 4000)),
+                min_categories=int(data.get("min_categories", 3)),
                 lexicon_sha256=data.get("lexicon_sha256"),
                 card=dict(data.get("card") or {}),
             )
@@ -114,7 +149,8 @@ def model_card_markdown(model: Model) -> str:
     """The model card as Markdown (written beside every saved model)."""
     card = model.card
     lines = [f"# Model card: childshield conversation model {model.version}", ""]
-    for key in ("summary", "intended_use", "training_data", "evaluation", "limitations"):
+    for key in ("summary", "intended_use", "training_data", "evaluation", "held_out_evaluation",
+                "limitations"):
         value = card.get(key)
         if value is None:
             continue
@@ -130,6 +166,9 @@ def model_card_markdown(model: Model) -> str:
     lines += ["## Weights", "", "| feature | weight |", "|---|---|"]
     lines += [f"| {name} | {model.weights.get(name, 0.0):+.3f} |" for name in FEATURES]
     lines += [f"| (bias) | {model.bias:+.3f} |", "",
+              f"Combination gate: at least {model.min_categories} indicator categories "
+              "(or coercion alone, or one fewer in the stage order, with a stated age gap or "
+              "with mass openers).", "",
               f"Alert threshold: {model.threshold:.3f}. Every alert goes to human review; "
               "the score is evidence, never a verdict.", ""]
     return "\n".join(lines)

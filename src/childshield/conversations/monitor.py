@@ -15,6 +15,7 @@ bounded map as well.
 from __future__ import annotations
 
 import math
+import re
 from collections import OrderedDict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -89,9 +90,14 @@ class ConversationResult:
         return out
 
 
-def _control_share(text: str) -> float:
-    bad = sum(1 for ch in text if ch < " " and ch not in "\n\r\t")
-    return bad / len(text)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _looks_binary(text: str) -> bool:
+    """NUL bytes, or more than BINARY_CONTROL_SHARE control characters."""
+    if _CONTROL.search(text) is None:
+        return False
+    return "\x00" in text or len(_CONTROL.findall(text)) > BINARY_CONTROL_SHARE * len(text)
 
 
 def parse_time(value: object) -> float | None:
@@ -223,7 +229,7 @@ class ConversationMonitor:
             state.warn(f"message {index}: {len(value)} characters; only the first {limit} "
                        "were analysed")
             value = value[:limit]
-        if value and ("\x00" in value or _control_share(value) > BINARY_CONTROL_SHARE):
+        if value and _looks_binary(value):
             state.warn(f"message {index}: binary content ignored")
             return ""
         return value

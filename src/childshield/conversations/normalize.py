@@ -20,6 +20,7 @@ _SPECIAL = str.maketrans({"ł": "l", "Ł": "l", "ß": "ss", "ø": "o", "æ": "ae
                           "đ": "d", "ı": "i", "ſ": "s"})
 _LEET = str.maketrans({"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
                        "$": "s", "€": "e", "8": "b"})
+_LEETABLE = re.compile(r"(?=.*[^\W\d_])(?=.*[\d@$€])")
 _LONG_RUN = re.compile(r"(\D)\1{2,}")
 _DOUBLE = re.compile(r"(\D)\1+")
 _AGE_SUFFIX = re.compile(r"^(\d{1,2})(yo|y|yrs|j|ans|anni|anos|jaar|lat|lata)$")
@@ -112,7 +113,8 @@ class Normaliser:
     def known(self, word: str) -> bool:
         if word in self.vocabulary:
             return True
-        return any(word[:k] in self.prefixes for k in range(3, len(word) + 1))
+        prefixes = self.prefixes
+        return any(word[:k] in prefixes for k in range(3, len(word) + 1))
 
     def _pick(self, *candidates: str) -> str:
         for candidate in candidates:
@@ -139,12 +141,12 @@ class Normaliser:
         age = _AGE_SUFFIX.match(word)
         if age:
             return (age.group(1), "yo")
-        word = strip_accents(word)
-        if any(ch.isdigit() or ch in "@$€" for ch in word):
-            if any(ch.isalpha() for ch in word) and not word.isdigit():
-                with_i = word.translate(_LEET).replace("1", "i")
-                with_l = word.translate(_LEET).replace("1", "l")
-                word = self._pick(with_i, with_l)
+        if not word.isascii():
+            word = strip_accents(word)
+        if not word.isalpha() and not word.isdigit() and _LEETABLE.search(word):
+            with_i = word.translate(_LEET).replace("1", "i")
+            with_l = word.translate(_LEET).replace("1", "l")
+            word = self._pick(with_i, with_l)
         if _LONG_RUN.search(word):
             two = _LONG_RUN.sub(r"\1\1", word)
             one = _DOUBLE.sub(r"\1", two)
@@ -153,6 +155,30 @@ class Normaliser:
         if expanded is not None:
             return tuple(expanded.split())
         return (word,) if word else ()
+
+    def words(self, text: str) -> list[str]:
+        """Canonical tokens of ``text`` without spans (the fast path for most messages)."""
+        out: list[str] = []
+        cache = self._cache
+        for raw in TOKEN_RE.findall(text):
+            canon = cache.get(raw)
+            if canon is None:
+                canon = self.canonical(raw)
+            out.extend(canon)
+        return out
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """For each canonical token of ``text`` (as ``words`` gives them), its raw span."""
+        spans: list[tuple[int, int]] = []
+        cache = self._cache
+        for match in TOKEN_RE.finditer(text):
+            raw = match.group()
+            canon = cache.get(raw)
+            if canon is None:
+                canon = self.canonical(raw)
+            if canon:
+                spans.extend([match.span()] * len(canon))
+        return spans
 
     def tokens(self, text: str) -> tuple[list[str], list[tuple[int, int]]]:
         """Canonical tokens of ``text`` and, for each, the (start, end) span in ``text``."""

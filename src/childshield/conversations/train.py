@@ -21,6 +21,7 @@ import numpy as np
 from childshield.conversations.batch import score_conversation
 from childshield.conversations.features import FEATURES
 from childshield.conversations.io import Conversation
+from childshield.conversations.lexicon import default_lexicon
 from childshield.conversations.metrics import Outcome, evaluate
 from childshield.conversations.model import Model, load_model
 from childshield.conversations.monitor import ConversationMonitor
@@ -68,14 +69,31 @@ def fit_logistic(
     sample_weight = np.where(y == 1, n / (2 * positives), n / (2 * negatives))
     reg = np.full(d + 1, strength)
     reg[-1] = strength * 0.1
+
+    def loss(t: np.ndarray) -> float:
+        z = xb @ t
+        # log(1 + exp(z)) - y z, computed stably
+        nll = np.logaddexp(0.0, z) - y * z
+        return float(sample_weight @ nll + 0.5 * (reg * (t - centre) ** 2).sum())
+
+    current = loss(theta)
     for _ in range(iterations):
         z = np.clip(xb @ theta, -30, 30)
         p = 1 / (1 + np.exp(-z))
         gradient = xb.T @ (sample_weight * (p - y)) + reg * (theta - centre)
         hessian = (xb.T * (sample_weight * p * (1 - p))) @ xb + np.diag(reg)
         step = np.linalg.solve(hessian, gradient)
-        theta -= step
-        if float(np.abs(step).max()) < 1e-8:
+        scale = 1.0
+        while scale > 1e-6:  # backtracking: Newton steps can overshoot far from the optimum
+            candidate = theta - scale * step
+            value = loss(candidate)
+            if value <= current:
+                break
+            scale /= 2
+        else:
+            break
+        theta, current = candidate, value
+        if float(np.abs(scale * step).max()) < 1e-8:
             break
     return theta[:-1], float(theta[-1])
 
@@ -131,9 +149,10 @@ def train(
         version=version or created.strftime("trained-%Y%m%dT%H%M%SZ"),
         weights={name: float(w) for name, w in zip(FEATURES, weights, strict=True)},
         bias=bias,
-        threshold=0.5,
+        threshold=0.0,  # with threshold 0, evidence the gate keeps out scores exactly 0
         max_chars=base.max_chars,
-        lexicon_sha256=base.lexicon_sha256,
+        min_categories=base.min_categories,
+        lexicon_sha256=default_lexicon().sha256,
     )
     provisional = peak_outcomes(model, data.conversations)
     model.threshold = choose_threshold(provisional)

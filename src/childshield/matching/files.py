@@ -9,7 +9,6 @@ that file; the rest of the batch goes on.
 
 from __future__ import annotations
 
-import importlib
 import importlib.metadata
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -20,7 +19,9 @@ from childshield.errors import ChildshieldError
 from childshield.exchange.indicator_record import HashRecord, IndicatorRecord
 from childshield.matching.matcher import Match, Matcher, PdqHit, PdqQuery, best_per_indicator
 from childshield.matching.service import BankService, current_user
+from childshield.signals import robust
 from childshield.signals.hashing import hash_file
+from childshield.signals.media import load_image_for_pdq
 from childshield.store.banks import Provenance
 
 LOW_QUALITY = 50
@@ -61,14 +62,9 @@ def how_generated() -> str:
 
 
 def robust_variants(path: Path, side: str) -> list[tuple[str, str, int]]:
-    """(variant label, pdq hex, quality) of the robustness variants of an image, from
-    ``childshield.signals.robust`` when installed (helper "robust"), else none."""
-    try:
-        robust = importlib.import_module("childshield.signals.robust")
-        media = importlib.import_module("childshield.signals.media")
-    except ImportError:
-        return []
-    image = media.load_image_for_pdq(path)
+    """(variant label, pdq hex, quality) of an image's robustness variants
+    (:mod:`childshield.signals.robust`: dihedral turns, border trim, corner-pair windows)."""
+    image = load_image_for_pdq(path)
     make = robust.indicator_variants if side == "indicator" else robust.query_variants
     return [(v.label, v.pdq, v.quality) for v in make(image)]
 
@@ -102,7 +98,7 @@ def records_for_file(record: dict[str, Any]) -> tuple[list[IndicatorRecord], lis
             hashes += [
                 HashRecord(value, label, quality=q)
                 for label, value, q in robust_variants(path, "indicator")
-                if value != record["pdq"] and q >= LOW_QUALITY
+                if label != "full" and q >= LOW_QUALITY
             ]
             records.append(IndicatorRecord("pdq", record["pdq"], media, hashes=tuple(hashes)))
     for signal in ("md5", "sha256"):
@@ -163,6 +159,7 @@ def match_record(matcher: Matcher, record: dict[str, Any], bank: str | None) -> 
             variants += [
                 PdqQuery(value, label, q)
                 for label, value, q in robust_variants(Path(record["path"]), "query")
+                if label != "full"
             ]
     found.extend(
         matcher.match_values(

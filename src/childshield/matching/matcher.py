@@ -3,10 +3,13 @@
 - md5 / sha256 / url: equality, looked up in the database.
 - pdq: the exact near-duplicate index (every indicator hash within the search radius is
   found), then each hit is checked against its bank: the hit's indicator must still be
-  active (a withdrawal takes effect on the next lookup), the distance within the bank's
-  threshold (``frame_threshold`` for video frame rows, optionally lowered per pair of
-  query/indicator variants by a pair rule), and the query's quality at least the bank's
-  ``quality_min`` when the quality is known.
+  active (a withdrawal takes effect on the next lookup), the query's quality at least the
+  bank's ``quality_min`` when known, and the distance within the limit for that pair of
+  variants: ``frame_threshold`` for video frame rows (``frame``, ``frame:*``; the video
+  aggregation in :mod:`childshield.matching.video` pairs frame variants), otherwise the pair
+  rule (default: :mod:`childshield.signals.robust`'s, which lets whole-picture variants
+  match each other within the bank's threshold and ``pair:`` windows only each other, within
+  a stricter one). A rule can only lower the bank's threshold.
 
 :meth:`Matcher.search_pdq` returns the raw per-hash hits (with variant, frame and time) for
 callers that aggregate themselves (video); :meth:`Matcher.match_pdq` and
@@ -26,17 +29,40 @@ from childshield.exchange.indicator_record import normalise_value
 from childshield.index import hex_to_bits
 from childshield.matching.pdq_index import PdqIndex
 from childshield.settings import get_settings
+from childshield.signals.robust import pair_threshold
 from childshield.store import Database
 from childshield.store import banks as repo
 from childshield.store.banks import BankInfo
 
-PairRule = Callable[[str, str, int], int]
-"""(query variant, indicator hash variant, bank threshold) -> threshold for that pair."""
+PairRule = Callable[[str, str, int], int | None]
+"""(query variant, indicator hash variant, bank threshold) -> the largest distance at which
+that pair counts, or None when the pair never counts."""
 
 
-def same_threshold(query_variant: str, index_variant: str, threshold: int) -> int:
-    """The default pair rule: every pair of variants uses the bank's threshold."""
+def _robust_label(label: str) -> str:
+    """A label robust's rule knows: ``full``/``trim``/``pair`` kinds as they are; a video
+    frame (``frame``) and any other whole-picture label (e.g. from a foreign JSONL file) as
+    ``full``."""
+    return label if label.split(":", 1)[0] in ("full", "trim", "pair") else "full"
+
+
+def robust_pair_rule(query_variant: str, index_variant: str, threshold: int) -> int | None:
+    """The default rule, from :mod:`childshield.signals.robust`: whole-picture variants
+    (``full``, ``trim`` and their dihedral turns) match each other within the bank's
+    threshold; ``pair:`` windows match only windows, within a stricter threshold; a window
+    never matches a whole picture."""
+    return pair_threshold(_robust_label(index_variant), _robust_label(query_variant), threshold)
+
+
+def same_threshold(query_variant: str, index_variant: str, threshold: int) -> int | None:
+    """A rule without variant semantics: every pair uses the bank's threshold."""
     return threshold
+
+
+def is_frame_row(variant: str) -> bool:
+    """Video frame rows (``frame`` and its ``frame:*`` variants) use the bank's
+    ``frame_threshold``; which frame variants pair up is left to the video aggregation."""
+    return variant == "frame" or variant.startswith("frame:")
 
 
 @dataclass(frozen=True)
@@ -108,7 +134,7 @@ class Matcher:
         db: Database,
         *,
         index_dir: Path | None = None,
-        pair_rule: PairRule = same_threshold,
+        pair_rule: PairRule = robust_pair_rule,
         check_every: float | None = None,
     ) -> None:
         self.db = db
@@ -171,9 +197,12 @@ class Matcher:
                 settings = banks[hit.bank_id]
                 if item.quality is not None and item.quality < settings.quality_min:
                     continue
-                limit = settings.frame_threshold if hit.variant == "frame" else settings.threshold
-                limit = min(limit, self.pair_rule(item.variant, hit.variant, limit))
-                if distance > limit:
+                if is_frame_row(hit.variant):
+                    limit: int | None = settings.frame_threshold
+                else:
+                    limit = self.pair_rule(item.variant, hit.variant, settings.threshold)
+                    limit = None if limit is None else min(limit, settings.threshold)
+                if limit is None or distance > limit:
                     continue
                 results[q].append(
                     PdqHit(
@@ -267,5 +296,7 @@ __all__ = [
     "PdqHit",
     "PdqQuery",
     "best_per_indicator",
+    "is_frame_row",
+    "robust_pair_rule",
     "same_threshold",
 ]

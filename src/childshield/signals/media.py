@@ -21,6 +21,7 @@ copies are the robustness layer's business: it hashes the dihedral variants.)
 from __future__ import annotations
 
 import io
+import re
 import struct
 import warnings
 import zlib
@@ -151,15 +152,22 @@ def open_image(source: str | Path | bytes | BinaryIO, *, max_pixels: int | None 
         raise UnsupportedMediaError(f"this is a video ({fmt}), not an image")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Our own limit (checked next, from the header) replaces Pillow's warning.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(fp, formats=_allowed_formats())
         _check_pixels(image, limit)
     except (MediaTooLargeError, CorruptMediaError):
         _close(fp, source)
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except Image.DecompressionBombError as exc:
+        # Pillow refuses > 2x its own limit while parsing the header; say it our way.
         _close(fp, source)
-        raise MediaTooLargeError(f"possible decompression bomb: {exc}") from None
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(found.group(1)):,} pixels" if found else "over Pillow's pixel limit"
+        raise MediaTooLargeError(
+            f"image is {size}, over the limit of {limit:,} "
+            "(possible decompression bomb; setting CHILDSHIELD_MAX_IMAGE_PIXELS)"
+        ) from None
     except UnidentifiedImageError:
         _close(fp, source)
         if kind == "image":
@@ -187,6 +195,12 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, EOFError):
         return f"truncated ({text})"
     return text
+
+
+_REDUCIBLE = frozenset({"L", "LA", "La", "RGB", "RGBA", "RGBa", "CMYK", "I", "F"})
+_TO_RGB = frozenset({"RGBA", "RGBa", "P", "PA", "CMYK", "YCbCr", "LAB", "HSV"})
+HUGE_PIXELS = 25_000_000
+"""Above this, palette images go to L (1 byte a pixel) rather than RGB (4) to bound memory."""
 
 
 def dct_scale(width: int, height: int, min_side: int = PDQ_MIN_SIDE) -> int:
@@ -222,16 +236,46 @@ def decode_for_pdq(image: Image.Image, *, min_side: int = PDQ_MIN_SIDE) -> Image
                 if scale > 1:
                     mode = "L" if image.mode == "RGB" else None
                     image.draft(mode, (width // scale, height // scale))
+            _check_decode_memory(image)
             image.load()
-        if image.mode in ("RGBA", "RGBa", "P", "PA", "CMYK", "YCbCr", "LAB", "HSV"):
-            image = image.convert("RGB")
-        factor = min(image.size) // min_side
-        if factor >= 2 and image.mode in ("L", "RGB"):
-            image = image.reduce(factor)
+        image = _reduce(image, min(image.size) // min_side)
     except _DECODE_ERRORS as exc:
         raise CorruptMediaError(
             f"corrupt {(image.format or 'image').lower()} file: {_describe(exc)}"
         ) from None
+    return image
+
+
+# Peak bytes a pixel while decoding and reducing, by mode (Pillow stores RGB as 4 bytes;
+# reduce() premultiplies RGBA/LA into a second full-size copy; 16-bit grey goes via numpy).
+_PEAK_BYTES_PER_PIXEL = {"1": 2, "L": 1, "P": 5, "PA": 5, "I;16": 5, "I;16B": 5, "I;16L": 5,
+                         "RGBA": 8, "LA": 8, "RGBa": 8, "La": 8}
+
+
+def _check_decode_memory(image: Image.Image) -> None:
+    """Refuse an image whose decode would need more than 4 bytes x max_image_pixels."""
+    budget = 4 * get_settings().max_image_pixels
+    per_pixel = _PEAK_BYTES_PER_PIXEL.get(image.mode, 4)
+    needed = image.width * image.height * per_pixel
+    if needed > budget:
+        raise MediaTooLargeError(
+            f"image is {image.width}x{image.height} {image.mode}: decoding needs about "
+            f"{needed // 2**20:,} MiB, over the budget of {budget // 2**20:,} MiB "
+            "(4 bytes x CHILDSHIELD_MAX_IMAGE_PIXELS)"
+        )
+
+
+def _reduce(image: Image.Image, factor: int) -> Image.Image:
+    """Box-reduce by ``factor`` and bring the image to L or RGB, never holding a second
+    full-size copy: reduce first where Pillow can, and turn huge palette images into L."""
+    if factor >= 2 and image.mode in _REDUCIBLE:
+        image = image.reduce(factor)
+        factor = 1
+    if image.mode in _TO_RGB:
+        huge = image.width * image.height > HUGE_PIXELS
+        image = image.convert("L" if huge and image.mode in ("P", "PA") else "RGB")
+    if factor >= 2 and image.mode in ("L", "RGB"):
+        image = image.reduce(factor)
     return image
 
 

@@ -57,13 +57,17 @@ def pdq_from_array(array: npt.NDArray[np.uint8]) -> tuple[str, int]:
 def _sixteen_bit_to_8(image: Image.Image) -> npt.NDArray[np.uint8]:
     """Scale a 16/32-bit grey image to 0-255 (what ImageMagick does for the C++ reference)."""
     arr = np.asarray(image)
-    if image.mode == "F":
-        scaled = np.clip(arr, 0.0, 255.0)
-    elif image.mode.startswith("I;16"):
-        scaled = arr.astype(np.float32) / 257.0
-    else:  # "I": 32-bit signed; Pillow treats its useful range as 0-255 when saving
-        scaled = np.clip(arr, 0, 255)
-    return np.asarray(np.rint(scaled), dtype=np.uint8)
+    out = np.empty(arr.shape, dtype=np.uint8)
+    for start in range(0, arr.shape[0], 256):  # row blocks: no full-size float copies
+        block = arr[start:start + 256]
+        if image.mode == "F":
+            scaled = np.clip(block, 0.0, 255.0)
+        elif image.mode.startswith("I;16"):
+            scaled = block.astype(np.float32) / 257.0
+        else:  # "I": 32-bit signed; Pillow treats its useful range as 0-255 when saving
+            scaled = np.clip(block, 0, 255)
+        out[start:start + 256] = np.rint(scaled)
+    return out
 
 
 def luma_or_rgb(image: Image.Image) -> npt.NDArray[np.uint8]:

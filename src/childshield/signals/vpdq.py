@@ -39,6 +39,8 @@ from childshield.signals.video_pdq import pdq_hex_from_luma
 from childshield.signals.video_variants import frame_variants
 
 DEFAULT_FRAME_INTERVAL = 1.0
+TRUNCATED_SHARE = 0.98
+"""A container that declares N frames but yields fewer than this share of them is truncated."""
 INDICATOR_FRAME_INTERVAL = 0.0
 """Indicator videos are hashed at every frame: a query sampled once a second from a copy cut
 at another point in time then still lands near an indicator frame (measured on the reference
@@ -109,10 +111,17 @@ def iter_frame_hashes(
         stream = video_stream(container, limits)
         fps = frame_rate(stream, limits)
         step = frame_modulus(frame_interval, fps)
+        decoded_count = 0
         for decoded in decode_frames(container, stream, limits=limits):
+            decoded_count = decoded.number + 1
             if decoded.number % step:
                 continue
             yield frame_hash(extract(decoded.frame), decoded.number, decoded.number / fps, robust)
+        declared = int(stream.frames or 0)
+        if declared and decoded_count < declared * TRUNCATED_SHARE:
+            raise CorruptMediaError(
+                f"truncated video: {decoded_count} of the {declared} frames it declares decode"
+            )
     finally:
         container.close()
 

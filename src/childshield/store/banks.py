@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from childshield.errors import ConflictError, InputError, NotFoundError
@@ -26,6 +26,8 @@ from childshield.store.models.banks import (
 )
 from childshield.store.models.base import utcnow
 
+_INDICATORS: Table = Indicator.__table__  # type: ignore[assignment]
+_HASHES: Table = IndicatorHash.__table__  # type: ignore[assignment]
 CHUNK = 500  # values per IN (...) list; well under SQLite's bound-parameter limit
 
 
@@ -240,19 +242,20 @@ def store_records(
         new_positions[key] = [position]
         new_rows.append(_indicator_row(bank.id, record, defaults, now))
     if new_rows:
-        returned = session.execute(
-            insert(Indicator).returning(Indicator.id, sort_by_parameter_order=True), new_rows
-        ).scalars()
+        # plain executemany (fast on SQLite and PostgreSQL), then read the new ids back by
+        # value: INSERT ... RETURNING with a guaranteed order falls back to one row per
+        # statement on SQLite
+        session.execute(insert(_INDICATORS), new_rows)
+        new_ids = _existing_ids(session, bank.id, set(new_positions))
         hash_rows: list[dict[str, object]] = []
-        by_key = dict(zip(new_positions, returned, strict=True))
         for key, positions in new_positions.items():
-            indicator_id = by_key[key]
+            indicator_id = new_ids[key][0]
             for position in positions:
                 ids[position] = indicator_id
             for item in records[positions[0]].index_hashes():
                 hash_rows.append(_hash_row(indicator_id, item))
         if hash_rows:
-            session.execute(insert(IndicatorHash), hash_rows)
+            session.execute(insert(_HASHES), hash_rows)
     return StoredIds(ids=ids, created=created, withdrawn_kept=withdrawn_kept)
 
 

@@ -8,9 +8,10 @@ Cues are written in a small phrase language over canonical tokens (see ``normali
     ``a_tu_escuela|a_todos``     ``_`` joins words inside one alternative
     ``#``                        any number
 
-Each compiled cue is indexed under the first three letters of the words of its most
-selective required element, so a message only runs the few regular expressions whose
-anchor word it contains. That keeps scoring cost flat as the lexicon grows.
+Each compiled cue is indexed under the first words of the alternatives of its most
+selective required element (whole words, or stems for ``*`` prefixes), so a message only
+runs the few regular expressions whose anchor word it contains; the cues a token can
+anchor are cached per token. That keeps scoring cost flat as the lexicon grows.
 
 Categories follow the published, non-explicit stage models of online grooming (O'Connell
 2003; Olson et al. 2007, luring communication theory; Lorenzo-Dus et al. 2016): see
@@ -64,10 +65,31 @@ def _word_regex(word: str) -> str:
     return re.escape(word)
 
 
-def _key(word: str) -> str:
+# Function words of the seven languages: poor anchors, because almost every message has one.
+_COMMON = frozenset([
+    "a", "an", "the", "i", "me", "my", "you", "your", "is", "are", "am", "be", "do", "not",
+    "no", "to", "of", "in", "on", "at", "it", "and", "or", "so", "if", "we", "us", "ich", "du",
+    "dich", "dir", "mich", "mir", "und", "der", "die", "das", "ist", "bist", "nicht", "ein",
+    "eine", "es", "wir", "uns", "sie", "je", "tu", "te", "toi", "moi", "de", "la", "le", "les",
+    "et", "est", "pas", "ne", "un", "une", "on", "se", "ce", "ca", "yo", "tu", "te", "ti",
+    "me", "mi", "que", "el", "la", "lo", "los", "las", "en", "no", "se", "un", "una", "es",
+    "y", "de", "io", "ti", "mi", "che", "il", "la", "lo", "non", "un", "una", "e", "di", "si",
+    "per", "ik", "je", "jij", "me", "mij", "het", "een", "de", "en", "is", "ben", "niet", "we",
+    "nie", "ja", "ty", "cie", "mi", "sie", "to", "jest", "i", "w", "na", "z", "do",
+])
+
+
+def _selectivity(word: str) -> int:
+    """How rare an anchor word is likely to be: its length, 0 for function words."""
     if word == "#":
-        return "#"
-    return word.rstrip("*")[:3]
+        return 1
+    stem = word.rstrip("*")
+    return 0 if stem in _COMMON else len(stem)
+
+
+def _key(word: str) -> str:
+    """Index key of an anchor word: the word, ``stem*`` for a prefix, ``#`` for numbers."""
+    return word
 
 
 def compile_phrase(phrase: str) -> tuple[str, frozenset[str], set[str], set[str]]:
@@ -99,7 +121,7 @@ def compile_phrase(phrase: str) -> tuple[str, frozenset[str], set[str], set[str]
             continue
         parts.append(regex)
         keys = frozenset(_key(alt[0]) for alt in alts)
-        selectivity = min(len(alt[0].rstrip("*")) if alt[0] != "#" else 1 for alt in alts)
+        selectivity = min(_selectivity(alt[0]) for alt in alts)
         rank = (selectivity, -len(alts), keys)
         if best is None or rank[:2] > best[:2]:
             best = rank
@@ -133,27 +155,46 @@ class Lexicon:
                 self.prefixes |= prefixes
                 digest.update(f"{language}\t{kind}\t{phrase}\t{weight}\n".encode())
         self.index = {key: tuple(ids) for key, ids in index.items()}
+        self._exact = {k: v for k, v in self.index.items() if not k.endswith("*")}
+        self._prefix = {k[:-1]: v for k, v in self.index.items() if k.endswith("*")}
+        self._prefix_lengths = sorted({len(k) for k in self._prefix})
+        self._token_cache: dict[str, tuple[int, ...]] = {}
         sources = [p for language in sorted(age_patterns) for p in age_patterns[language]]
         for pattern in sources:
             digest.update(pattern.encode())
         self.age_regex = re.compile("|".join(f"(?:{p})" for p in sources)) if sources else None
         self.sha256 = digest.hexdigest()
 
+    def token_cues(self, token: str) -> tuple[int, ...]:
+        """Ids of the cues ``token`` can anchor (cached, bounded)."""
+        ids = self._token_cache.get(token)
+        if ids is not None:
+            return ids
+        found: list[int] = list(self._exact.get("#" if token.isdigit() else token, ()))
+        for length in self._prefix_lengths:
+            if length > len(token):
+                break
+            found.extend(self._prefix.get(token[:length], ()))
+        ids = tuple(sorted(set(found)))
+        if len(self._token_cache) >= 500_000:
+            self._token_cache.clear()
+        self._token_cache[token] = ids
+        return ids
+
     def candidates(self, tokens: list[str]) -> list[Cue]:
         """Cues whose anchor word occurs among ``tokens`` (a superset of those that match)."""
-        seen: set[int] = set()
-        out: list[Cue] = []
-        index = self.index
-        for token in set(tokens):
-            key = "#" if token.isdigit() else token[:3]
-            ids = index.get(key)
-            if ids is None:
-                continue
-            for cue_id in ids:
-                if cue_id not in seen:
-                    seen.add(cue_id)
-                    out.append(self.cues[cue_id])
-        return out
+        ids: set[int] = set()
+        cache = self._token_cache
+        for token in tokens:
+            found = cache.get(token)
+            if found is None:
+                found = self.token_cues(token)
+            if found:
+                ids.update(found)
+        if not ids:
+            return []
+        cues = self.cues
+        return [cues[i] for i in sorted(ids)]
 
 
 _DEFAULT: Lexicon | None = None
