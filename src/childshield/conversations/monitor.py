@@ -202,6 +202,9 @@ class ConversationMonitor:
             changed |= self._opener(conversation_id, author, index, text, analysis.tokens)
         if not changed:
             return None
+        if state.alert_message is not None:
+            state.stale = True  # the alert stands; risks are refreshed when the result is read
+            return None
         return self._rescore(conversation_id, state, index)
 
     def _check_time(self, state: ConversationState, index: int, value: object) -> None:
@@ -268,7 +271,8 @@ class ConversationMonitor:
             return True
         return False
 
-    def _rescore(self, conversation_id: str, state: ConversationState, index: int) -> Alert | None:
+    def _refresh(self, state: ConversationState) -> AuthorState | None:
+        """Recompute every author's risk and peak; the author with the highest risk."""
         model = self.model
         best: AuthorState | None = None
         for author in state.authors.values():
@@ -277,6 +281,12 @@ class ConversationMonitor:
                 author.peak = author.risk
             if best is None or author.risk > best.risk:
                 best = author
+        state.stale = False
+        return best
+
+    def _rescore(self, conversation_id: str, state: ConversationState, index: int) -> Alert | None:
+        model = self.model
+        best = self._refresh(state)
         if best is None or state.alert_message is not None or best.risk < model.threshold:
             return None
         state.alert_message = index
@@ -293,6 +303,8 @@ class ConversationMonitor:
         state = self._conversations.get(conversation_id)
         if state is None:
             return ConversationResult(conversation_id, 0.0, False, None, None, [])
+        if state.stale:
+            self._refresh(state)
         suspect: AuthorState | None = None
         if state.alert_suspect is not None:
             suspect = state.authors[state.alert_suspect]
