@@ -103,6 +103,32 @@ class Settings(BaseSettings):
         default=None, description="CyberTipline API password (issued by NCMEC)."
     )
 
+    # --- EU Centre ---
+    centre_max_report_bytes: int = Field(
+        default=32 * 1024**2,
+        description="Largest signed report the centre's intake accepts, in bytes (413 above).",
+    )
+    centre_bank: str = Field(
+        default="centre-indicators",
+        description="The bank holding the centre's indicators that known-material reports "
+        "are pre-assessed against.",
+    )
+    centre_referral_dir: Path | None = Field(
+        default=None,
+        description="Folder where the file delivery adapter writes referral packages for "
+        "recipients without an HTTPS endpoint. Default: <data_dir>/referrals.",
+    )
+    centre_authority_directory: Path | None = Field(
+        default=None,
+        description="JSON file listing the competent national authorities (id, name, country, "
+        "endpoint). Default: one placeholder authority per Member State, file delivery.",
+    )
+    centre_referral_allow_http: bool = Field(
+        default=False,
+        description="Allow plain-HTTP referral endpoints (tests and sandboxes only; "
+        "production delivery is HTTPS only).",
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -157,3 +157,11 @@ def test_digest_ignores_key_order_and_whitespace() -> None:
 def test_parse_json_refuses_and_names_the_problem(text: str | bytes, problem: str) -> None:
     with pytest.raises(InputError, match=problem):
         parse_json(text)
+
+
+def test_absurd_nesting_is_refused_not_a_crash() -> None:
+    deep: object = "x"
+    for _ in range(5000):
+        deep = [deep]
+    with pytest.raises(CanonicalizationError, match="nested"):
+        canonicalize(deep)

@@ -101,3 +101,67 @@ def test_missing_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     get_settings.cache_clear()
     with pytest.raises(ConfigurationError, match="CHILDSHIELD_EVIDENCE_KEYS"):
         EvidenceKeyring.from_settings()
+
+
+def _stream(ring: EvidenceKeyring, data: bytes, aad: bytes = b"e1", segment: int = 64) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    assert ring.encrypt_stream(io.BytesIO(data), out, aad, segment=segment) == len(data)
+    return out.getvalue()
+
+
+def _unstream(ring: EvidenceKeyring, blob: bytes, aad: bytes = b"e1") -> bytes:
+    import io
+
+    out = io.BytesIO()
+    ring.decrypt_stream(io.BytesIO(blob), out, aad)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("size", [0, 1, 63, 64, 65, 128, 1000])
+def test_stream_round_trip_at_segment_boundaries(size: int) -> None:
+    ring = EvidenceKeyring([EvidenceKey.generate("k1")])
+    data = bytes(i % 251 for i in range(size))
+    blob = _stream(ring, data)
+    assert _unstream(ring, blob) == data
+    assert size < 16 or data[:16] not in blob
+
+
+def test_stream_truncation_reordering_and_rebinding_fail() -> None:
+    ring = EvidenceKeyring([EvidenceKey.generate("k1")])
+    data = bytes(range(200)) * 2  # 400 bytes: 7 segments of 64
+    blob = _stream(ring, data)
+    header = 5 + 2 + 7 + 4
+    block = 64 + 16
+    segments = [blob[header + i : header + i + block] for i in range(0, len(blob) - header, block)]
+    attacks = {
+        "drop the last segment": blob[:header] + b"".join(segments[:-1]),
+        "cut inside a segment": blob[:-5],
+        "swap two segments": blob[:header] + segments[1] + segments[0] + b"".join(segments[2:]),
+        "repeat a segment": blob[:header] + segments[0] + b"".join(segments),
+    }
+    for forged in attacks.values():
+        with pytest.raises(IntegrityError, match="does not decrypt"):
+            _unstream(ring, forged)
+    with pytest.raises(IntegrityError):
+        _unstream(ring, blob, aad=b"e2")
+    with pytest.raises(IntegrityError) as excinfo:
+        _unstream(ring, b"CSE1" + blob[4:])
+    assert excinfo.value.extra["fault"] == "malformed"
+
+
+def test_stream_rotation_and_rewrap_without_plaintext_on_disk() -> None:
+    import io
+
+    k1, k2 = EvidenceKey.generate("k1"), EvidenceKey.generate("k2")
+    data = bytes(range(256)) * 10
+    old = _stream(EvidenceKeyring([k1]), data)
+    rotated = EvidenceKeyring([k1, k2])
+    assert rotated.stream_key_id(io.BytesIO(old)) == "k1"
+    new = io.BytesIO()
+    assert rotated.rewrap_stream(io.BytesIO(old), new, b"e1") == len(data)
+    assert rotated.stream_key_id(io.BytesIO(new.getvalue())) == "k2"
+    assert _unstream(EvidenceKeyring([k2]), new.getvalue()) == data
+    with pytest.raises(ConfigurationError, match="'k1'"):
+        _unstream(EvidenceKeyring([k2]), old)

@@ -67,3 +67,13 @@ def test_malformed_object_names_line_and_problem(obj: object, message: str) -> N
         read_jsonl([good, "", text])
     assert info.value.line == 3
     assert message in str(info.value)
+
+
+def test_hostile_lines_are_errors_not_crashes() -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    long_line = json.dumps({"signal": "pdq", "value": PDQ, "note": "x" * 1_000_001})
+    with pytest.raises(ImportFormatError) as info:
+        read_jsonl([deep, long_line])
+    assert [e["line"] for e in info.value.extra["errors"]] == [1, 2]  # type: ignore[union-attr]
+    assert "nested too deeply" in str(info.value)
+    assert "longer than" in str(info.value)

@@ -114,7 +114,7 @@ def test_snapshot_is_reused_and_never_trusted_for_another_database(
     value = random_pdq(rng)
     add(service, "test-indicators", IndicatorRecord("pdq", value, "image"))
     assert len(Matcher(db, index_dir=tmp_path / "index").match_pdq([value])[0]) == 1
-    snapshots = list((tmp_path / "index").glob("pdq-*.index"))
+    snapshots = list((tmp_path / "index").glob("pdq-*/MANIFEST"))
     assert len(snapshots) == 1
 
     builds: list[int] = []
@@ -122,6 +122,10 @@ def test_snapshot_is_reused_and_never_trusted_for_another_database(
     monkeypatch.setattr(PdqIndex, "_build", lambda self: builds.append(1) or original(self))
     assert len(Matcher(db, index_dir=tmp_path / "index").match_pdq([value])[0]) == 1
     assert builds == []  # loaded from the snapshot
+    # a damaged snapshot is rebuilt, not trusted and not fatal
+    snapshots[0].write_bytes(b"garbage")
+    assert len(Matcher(db, index_dir=tmp_path / "index").match_pdq([value])[0]) == 1
+    assert builds == [1]
     db.dispose()
 
     # the same URL, a recreated database with different indicators: the old snapshot
@@ -135,7 +139,7 @@ def test_snapshot_is_reused_and_never_trusted_for_another_database(
     matcher = Matcher(db, index_dir=tmp_path / "index")
     assert matcher.match_pdq([value, other]) == [[], matcher.match_pdq([other])[0]]
     assert matcher.match_pdq([other])[0][0].indicator == other_id
-    assert builds == [1]
+    assert builds == [1, 1]
     db.dispose()
 
 
@@ -216,3 +220,32 @@ def test_exact_signals_and_bad_queries(database: Database, tmp_path: Path) -> No
     assert matcher.match_exact("md5", [MD5]) == [[]]
     with pytest.raises(SignalValueError, match="query 2: pdq value must be 64 hex digits"):
         matcher.match_pdq(["0" * 64, "abc"])
+
+
+def test_one_matcher_shared_by_threads(
+    database: Database, tmp_path: Path, rng: random.Random
+) -> None:
+    """The service shares one Matcher between request threads while indicators arrive."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    service = BankService(database)
+    service.create("test-indicators")
+    values = [random_pdq(rng) for _ in range(60)]
+    ids = add(
+        service, "test-indicators", *(IndicatorRecord("pdq", v, "image") for v in values[:20])
+    )
+    matcher = Matcher(database, index_dir=tmp_path / "index")
+
+    def lookup(i: int) -> list[int]:
+        return [m.indicator for m in matcher.match_pdq([values[i % 20]])[0]]
+
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(lookup, i) for i in range(80)]
+        for start in range(20, 60, 10):  # new indicators while the lookups run
+            add(
+                service,
+                "test-indicators",
+                *(IndicatorRecord("pdq", v, "image") for v in values[start : start + 10]),
+            )
+        assert [f.result() for f in futures] == [[ids[i % 20]] for i in range(80)]
+    assert all(len(found) == 1 for found in matcher.match_pdq(values))

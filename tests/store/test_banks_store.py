@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -160,8 +161,8 @@ def test_jsonl_round_trip_between_banks(database: Database, tmp_path: Path) -> N
     a = list(service.iter_indicators("a"))
     b = list(service.iter_indicators("b"))
     strip = ("id", "bank")
-    assert [{k: v for k, v in vars(r).items() if k not in strip} for r in a] == [
-        {k: v for k, v in vars(r).items() if k not in strip} for r in b
+    assert [{k: v for k, v in asdict(r).items() if k not in strip} for r in a] == [
+        {k: v for k, v in asdict(r).items() if k not in strip} for r in b
     ]
     assert b[0].status == "withdrawn" and b[0].withdrawn_reason == "test"
     assert [h.frame for h in b[1].hashes] == [0, 30]
@@ -188,3 +189,29 @@ def test_withdraw(database: Database) -> None:
     )
     assert again.withdrawn_kept == 1
     assert service.indicators([ids[0]])[0].status == "withdrawn"
+
+
+def test_import_streams_in_batches(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Duplicates across batches are stored once; every batch is in the same transaction."""
+    import childshield.matching.service as service_module
+
+    monkeypatch.setattr(service_module, "IMPORT_BATCH", 2)
+    service = BankService(database)
+    service.create("test-indicators")
+    path = tmp_path / "list.txt"
+    path.write_text("".join(f"pdq {h}\n" for h in PDQ + PDQ[:2]) + f"md5 {MD5}\n")
+    summary = service.import_file("test-indicators", path)
+    assert (summary.lines, summary.created, summary.existing) == (8, 6, 2)
+    assert _count(database, IndicatorHash) == 5
+
+
+def test_binary_file_is_rejected_clearly(database: Database, tmp_path: Path) -> None:
+    service = BankService(database)
+    service.create("test-indicators")
+    path = tmp_path / "image.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    with pytest.raises(InputError, match="not UTF-8 text"):
+        service.import_file("test-indicators", path)
+    assert _count(database, Indicator) == 0

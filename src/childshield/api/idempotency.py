@@ -128,10 +128,10 @@ class IdempotencyMiddleware:
         status = 0
         headers: list[list[str]] = []
         chunks: list[bytes] = []
-        done = False
+        finished = False
 
         async def capture(message: Message) -> None:
-            nonlocal status, done
+            nonlocal status, finished
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 for name, value in message.get("headers", []):
@@ -140,19 +140,24 @@ class IdempotencyMiddleware:
             elif message["type"] == "http.response.body":
                 chunks.append(bytes(message.get("body", b"")))
                 if not message.get("more_body", False):
-                    done = True
+                    # Store before the client sees the end of the response, so a retry
+                    # sent right after it finds the stored answer (not "in progress").
+                    finished = True
+                    await self._finish(scope, status, headers, b"".join(chunks))
             await send(message)
 
         try:
             await self.app(scope, receive, capture)
         except BaseException:
-            await self._finish(scope, 500, headers, b"")
+            if not finished:
+                await self._finish(scope, 500, headers, b"")
             raise
-        await self._finish(scope, status if done else 500, headers, b"".join(chunks))
+        if not finished:
+            await self._finish(scope, 500, headers, b"")
 
     async def _finish(self, scope: Scope, status: int, headers: list[list[str]],
                       body: bytes) -> None:
-        record_id = scope.get("state", {}).get(STATE_KEY)
+        record_id = scope.get("state", {}).pop(STATE_KEY, None)
         if record_id is None:
             return
         await run_in_threadpool(self._store, record_id, status, headers, body)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from childshield.cli._output import DbOption, JsonOption, emit, err_console, out_console
+from childshield.cli._output import DbOption, JsonOption, emit, out_console
+from childshield.errors import IntegrityError
 from childshield.exitcodes import ExitCode
 
 audit_app = typer.Typer(help="The append-only, hash-chained audit log.", no_args_is_help=True)
@@ -23,10 +24,10 @@ def verify(db: str | None = DbOption, as_json: bool = JsonOption) -> None:
     elif result.ok:
         out_console.print(f"audit log intact: {result.entries} entries, head "
                           f"{result.head_hash}", highlight=False)
-    else:
-        err_console.print(f"[bold red]audit log broken:[/] {result.problem}", highlight=False)
     if not result.ok:
-        raise typer.Exit(int(ExitCode.INTEGRITY))
+        if as_json:
+            raise typer.Exit(int(ExitCode.INTEGRITY))
+        raise IntegrityError(f"audit log broken: {result.problem}")
 
 
 def register(app: typer.Typer) -> None:

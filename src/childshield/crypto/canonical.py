@@ -34,24 +34,44 @@ class CanonicalizationError(InputError):
 
 
 def _fast_path_ok(obj: Any, depth: int = 0) -> bool:
-    """True if json.dumps(sort_keys=True) gives exactly the RFC 8785 bytes for ``obj``."""
+    """True if json.dumps(sort_keys=True) gives exactly the RFC 8785 bytes for ``obj``.
+
+    Written for speed on million-entry lists: exact type checks first, and each distinct
+    object key checked once.
+    """
+    kind = type(obj)
+    if kind is str or kind is bool or obj is None:
+        return True
+    if kind is int:
+        return bool(-MAX_SAFE_INTEGER <= obj <= MAX_SAFE_INTEGER)
     if depth > MAX_DEPTH:
         return False
-    if obj is None or obj is True or obj is False or isinstance(obj, str):
-        return True
-    if isinstance(obj, int):
-        return -MAX_SAFE_INTEGER <= obj <= MAX_SAFE_INTEGER
-    if isinstance(obj, list | tuple):
-        return all(_fast_path_ok(v, depth + 1) for v in obj)
-    if isinstance(obj, dict):
+    if kind is dict:
         for key, value in obj.items():
             # Below U+D800, code-point order (sort_keys) equals UTF-16 order (RFC 8785).
-            if not isinstance(key, str) or (key and max(key) >= "\ud800"):
-                return False
+            if key not in _SAFE_KEYS:
+                if type(key) is not str or (key and max(key) >= "\ud800"):
+                    return False
+                if len(_SAFE_KEYS) < 10_000:
+                    _SAFE_KEYS.add(key)
+            vkind = type(value)
+            if vkind is str or vkind is bool or value is None:
+                continue
             if not _fast_path_ok(value, depth + 1):
                 return False
         return True
-    return False  # floats and anything else take the reference implementation
+    if kind is list or kind is tuple:
+        for value in obj:
+            vkind = type(value)
+            if vkind is str or vkind is bool or value is None:
+                continue
+            if not _fast_path_ok(value, depth + 1):
+                return False
+        return True
+    return False  # floats, str/int subclasses and anything else: the reference implementation
+
+
+_SAFE_KEYS: set[str] = set()
 
 
 def canonicalize(obj: Any) -> bytes:
@@ -65,6 +85,8 @@ def canonicalize(obj: Any) -> bytes:
         return bytes(rfc8785.dumps(obj))
     except UnicodeEncodeError as exc:
         raise CanonicalizationError("string contains a lone surrogate") from exc
+    except RecursionError as exc:
+        raise CanonicalizationError("value is nested too deeply") from exc
     except (ValueError, TypeError) as exc:
         # rfc8785.CanonicalizationError subclasses ValueError.
         raise CanonicalizationError(f"value has no canonical JSON form: {exc}") from exc

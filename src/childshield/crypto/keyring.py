@@ -12,6 +12,16 @@ Ciphertext layout (binary, self-describing)::
 
 The header and the caller's associated data (e.g. the evidence id) are authenticated, so a
 blob copied onto another record, or with a key id swapped, does not decrypt.
+
+Large evidence (videos up to gigabytes; one AES-GCM call is limited to 2 GiB and would need
+it all in memory) goes through :meth:`EvidenceKeyring.encrypt_stream`, the STREAM
+construction (Hoang et al., 2015) over 1 MiB segments::
+
+    b"CSS1" | len(kid) | kid | nonce prefix (7) | segment size (4, big-endian)
+    then per segment: AES-GCM(nonce = prefix | counter (4) | last (1)) of <= segment bytes
+
+The counter stops segments being reordered or repeated and the last-segment flag stops
+truncation; the header and ``aad`` are authenticated with every segment.
 """
 
 from __future__ import annotations
@@ -19,8 +29,10 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Sequence
+import struct
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from childshield._optional import require
 
@@ -33,6 +45,8 @@ from childshield.crypto.encoding import b64decode, b64encode, integrity_error  #
 from childshield.errors import ConfigurationError  # noqa: E402
 
 MAGIC = b"CSE1"
+STREAM_MAGIC = b"CSS1"
+SEGMENT = 1 << 20
 ENV_VAR = "CHILDSHIELD_EVIDENCE_KEYS"
 _KID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -162,5 +176,108 @@ class EvidenceKeyring:
             return blob
         return self.encrypt(self.decrypt(blob, aad), aad)
 
+    # --- streams (large evidence) ---------------------------------------------------------
 
-__all__ = ["ENV_VAR", "MAGIC", "EvidenceKey", "EvidenceKeyring"]
+    def _write_segments(
+        self, chunks: Iterator[bytes], dst: BinaryIO, aad: bytes, segment: int
+    ) -> int:
+        """Encrypt chunks (all but the last exactly ``segment`` bytes) as a stream."""
+        if not 1 <= segment <= 1 << 30:
+            raise ValueError("segment size must be between 1 byte and 1 GiB")
+        kid = self._current.kid.encode("ascii")
+        prefix = os.urandom(7)
+        header = STREAM_MAGIC + bytes([len(kid)]) + kid + prefix + struct.pack(">I", segment)
+        dst.write(header)
+        aead, total, counter = AESGCM(self._current.key), 0, 0
+        chunk = next(chunks, b"")
+        while True:
+            following = next(chunks, None)
+            last = following is None
+            nonce = prefix + struct.pack(">IB", counter, 1 if last else 0)
+            dst.write(aead.encrypt(nonce, chunk, header + aad))
+            total += len(chunk)
+            if following is None:
+                return total
+            chunk, counter = following, counter + 1
+
+    def encrypt_stream(
+        self, src: BinaryIO, dst: BinaryIO, aad: bytes = b"", *, segment: int = SEGMENT
+    ) -> int:
+        """Encrypt ``src`` into ``dst`` with the current key; returns plaintext bytes."""
+        chunks = iter(lambda: src.read(segment), b"")
+        return self._write_segments(chunks, dst, aad, segment)
+
+    @staticmethod
+    def _stream_header(src: BinaryIO) -> tuple[bytes, str, bytes, int]:
+        start = src.read(5)
+        if len(start) < 5 or start[:4] != STREAM_MAGIC:
+            raise integrity_error("malformed", "not an evidence stream (bad magic)")
+        size = start[4]
+        rest = src.read(size + 11)
+        if size == 0 or len(rest) != size + 11:
+            raise integrity_error("malformed", "evidence stream header is truncated")
+        try:
+            kid = rest[:size].decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise integrity_error("malformed", "evidence stream key id is not ASCII") from exc
+        prefix = rest[size : size + 7]
+        (segment,) = struct.unpack(">I", rest[size + 7 :])
+        if not 1 <= segment <= 1 << 30:
+            raise integrity_error("malformed", "evidence stream segment size is out of range")
+        return start + rest, kid, prefix, segment
+
+    def _read_segments(self, src: BinaryIO, aad: bytes) -> tuple[int, Iterator[bytes]]:
+        """The stream's segment size and an iterator over its authenticated plaintext."""
+        header, kid, prefix, segment = self._stream_header(src)
+        key = self._keys.get(kid)
+        if key is None:
+            raise ConfigurationError(
+                f"evidence was encrypted with key {kid!r}, which is not in {ENV_VAR}"
+            )
+
+        def segments() -> Iterator[bytes]:
+            aead, counter = AESGCM(key.key), 0
+            block = src.read(segment + 16)
+            while True:
+                following = src.read(segment + 16) if len(block) == segment + 16 else b""
+                last = not following
+                nonce = prefix + struct.pack(">IB", counter, 1 if last else 0)
+                try:
+                    yield aead.decrypt(nonce, block, header + aad)
+                except InvalidTag as exc:
+                    raise integrity_error(
+                        "tampered",
+                        f"evidence stream segment {counter} does not decrypt: altered, "
+                        "truncated, or bound to another record",
+                    ) from exc
+                if last:
+                    return
+                block, counter = following, counter + 1
+
+        return segment, segments()
+
+    def decrypt_stream(self, src: BinaryIO, dst: BinaryIO, aad: bytes = b"") -> int:
+        """Decrypt a stream into ``dst``; returns plaintext bytes.
+
+        On IntegrityError part of the plaintext may already be in ``dst``: discard it
+        (write to a temporary file and rename it into place only on success).
+        """
+        total = 0
+        for plain in self._read_segments(src, aad)[1]:
+            dst.write(plain)
+            total += len(plain)
+        return total
+
+    def rewrap_stream(self, src: BinaryIO, dst: BinaryIO, aad: bytes = b"") -> int:
+        """Re-encrypt a stream under the current key, segment by segment (no plaintext
+        is ever written anywhere)."""
+        segment, plain = self._read_segments(src, aad)
+        return self._write_segments(plain, dst, aad, segment)
+
+    @classmethod
+    def stream_key_id(cls, src: BinaryIO) -> str:
+        """The key id of an evidence stream (reads its header)."""
+        return cls._stream_header(src)[1]
+
+
+__all__ = ["ENV_VAR", "MAGIC", "SEGMENT", "STREAM_MAGIC", "EvidenceKey", "EvidenceKeyring"]

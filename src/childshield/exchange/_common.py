@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
-from childshield.errors import InputError
+from childshield.errors import InvalidRequestError
 
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
@@ -24,14 +24,15 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class DocumentValidationError(InputError):
-    """A document does not match its schema; ``errors`` lists every problem found."""
+class DocumentValidationError(InvalidRequestError):
+    """A document does not match its schema; ``errors`` lists every problem found
+    (``{"field", "problem"[, "article"]}``), and problem+json carries them as ``errors``."""
 
-    status, slug, title = 422, "invalid-document", "Document validation failed"
+    slug, title = "invalid-document", "Document validation failed"
 
     def __init__(self, message: str, errors: list[dict[str, str]], **extra: object) -> None:
-        super().__init__(message, errors=errors, **extra)
-        self.errors = errors
+        items: list[dict[str, object]] = [dict(e) for e in errors]
+        super().__init__(message, errors=items, **extra)
 
 
 def signal_value_problem(signal: str, value: str) -> str | None:

@@ -9,7 +9,7 @@ lines into records and back; the bank service stores them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -24,7 +24,7 @@ MAX_LABEL_LENGTH = 256
 MAX_REPORTED_ERRORS = 50
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HashRecord:
     """One PDQ hash of an indicator: the full image, a robustness variant or a video frame."""
 
@@ -35,7 +35,7 @@ class HashRecord:
     quality: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndicatorRecord:
     """One indicator with provenance, as read from or written to an indicator file."""
 
@@ -130,6 +130,35 @@ def read_records(
     return records
 
 
+def check_lines(lines: Iterable[str], parse: Callable[[str], IndicatorRecord | None]) -> int:
+    """Validate every line without keeping the records (pass one of a streamed import):
+    the number of records, or one ImportFormatError naming every malformed line."""
+    count = 0
+    errors: list[tuple[int, str]] = []
+    for number, text in enumerate(lines, start=1):
+        try:
+            count += parse(text) is not None
+        except ValueError as exc:
+            errors.append((number, str(exc)))
+    if errors:
+        raise import_error(errors)
+    return count
+
+
+def stream_records(
+    lines: Iterable[str], parse: Callable[[str], IndicatorRecord | None]
+) -> Iterator[IndicatorRecord]:
+    """Records one at a time (pass two of a streamed import); the first malformed line
+    raises ImportFormatError (the file changed since it was checked)."""
+    for number, text in enumerate(lines, start=1):
+        try:
+            record = parse(text)
+        except ValueError as exc:
+            raise import_error([(number, str(exc))]) from None
+        if record is not None:
+            yield record
+
+
 def import_error(errors: list[tuple[int, str]]) -> ImportFormatError:
     """One error for all malformed lines: the first few in the message, up to 50 in
     ``.extra["errors"]`` as ``{"line", "error"}`` objects, ``.line`` the first."""
@@ -151,9 +180,11 @@ __all__ = [
     "SIGNALS",
     "HashRecord",
     "IndicatorRecord",
+    "check_lines",
     "check_record",
     "import_error",
     "normalise_hex",
     "normalise_value",
     "read_records",
+    "stream_records",
 ]

@@ -40,6 +40,7 @@ _TEXT_FIELDS = (
 )
 _TIME_FIELDS = ("created_at", "withdrawn_at")
 FIELDS = frozenset(("signal", "value", "hashes", "id", *_TEXT_FIELDS, *_TIME_FIELDS))
+MAX_LINE = 1_000_000  # characters; an indicator with thousands of frame hashes fits
 _HASH_FIELDS = frozenset(("value", "variant", "frame", "time", "quality"))
 
 
@@ -102,10 +103,14 @@ def parse_object(text: str) -> IndicatorRecord | None:
     """One line to a record, None for a blank line (ValueError naming the problem)."""
     if not text.strip():
         return None
+    if len(text) > MAX_LINE:
+        raise ValueError(f"line longer than {MAX_LINE} characters")
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
     if not isinstance(obj, dict):
         raise ValueError("expected a JSON object")
     unknown = set(obj) - FIELDS

@@ -3,10 +3,13 @@
 - md5 / sha256 / url: equality, looked up in the database.
 - pdq: the exact near-duplicate index (every indicator hash within the search radius is
   found), then each hit is checked against its bank: the hit's indicator must still be
-  active (a withdrawal takes effect on the next lookup), the distance within the bank's
-  threshold (``frame_threshold`` for video frame rows, optionally lowered per pair of
-  query/indicator variants by a pair rule), and the query's quality at least the bank's
-  ``quality_min`` when the quality is known.
+  active (a withdrawal takes effect on the next lookup), the query's quality at least the
+  bank's ``quality_min`` when known, and the distance within the limit for that pair of
+  variants: ``frame_threshold`` for video frame rows (``frame``, ``frame:*``; the video
+  aggregation in :mod:`childshield.matching.video` pairs frame variants), otherwise the pair
+  rule (default: :mod:`childshield.signals.robust`'s, which lets whole-picture variants
+  match each other within the bank's threshold and ``pair:`` windows only each other, within
+  a stricter one). A rule can only lower the bank's threshold.
 
 :meth:`Matcher.search_pdq` returns the raw per-hash hits (with variant, frame and time) for
 callers that aggregate themselves (video); :meth:`Matcher.match_pdq` and
@@ -17,25 +20,50 @@ smallest distance over its hashes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from childshield.errors import NotFoundError, SignalValueError
 from childshield.exchange.indicator_record import normalise_value
-from childshield.matching.pdq_index import PdqIndex, hex_to_bits
+from childshield.index import hex_to_bits
+from childshield.matching.pdq_index import PdqIndex
 from childshield.settings import get_settings
 from childshield.store import Database
 from childshield.store import banks as repo
 from childshield.store.banks import BankInfo
 
-PairRule = Callable[[str, str, int], int]
-"""(query variant, indicator hash variant, bank threshold) -> threshold for that pair."""
+PairRule = Callable[[str, str, int], int | None]
+"""(query variant, indicator hash variant, bank threshold) -> the largest distance at which
+that pair counts, or None when the pair never counts."""
 
 
-def same_threshold(query_variant: str, index_variant: str, threshold: int) -> int:
-    """The default pair rule: every pair of variants uses the bank's threshold."""
+def _robust_label(label: str) -> str:
+    """A label robust's rule knows: ``full``/``trim``/``pair`` kinds as they are; a video
+    frame (``frame``) and any other whole-picture label (e.g. from a foreign JSONL file) as
+    ``full``."""
+    return label if label.split(":", 1)[0] in ("full", "trim", "pair") else "full"
+
+
+def robust_pair_rule(query_variant: str, index_variant: str, threshold: int) -> int | None:
+    """The default rule, from :mod:`childshield.signals.robust`: whole-picture variants
+    (``full``, ``trim`` and their dihedral turns) match each other within the bank's
+    threshold; ``pair:`` windows match only windows, within a stricter threshold; a window
+    never matches a whole picture."""
+    from childshield.signals.robust import pair_threshold  # imported on the first hit only
+
+    return pair_threshold(_robust_label(index_variant), _robust_label(query_variant), threshold)
+
+
+def same_threshold(query_variant: str, index_variant: str, threshold: int) -> int | None:
+    """A rule without variant semantics: every pair uses the bank's threshold."""
     return threshold
+
+
+def is_frame_row(variant: str) -> bool:
+    """Video frame rows (``frame`` and its ``frame:*`` variants) use the bank's
+    ``frame_threshold``; which frame variants pair up is left to the video aggregation."""
+    return variant == "frame" or variant.startswith("frame:")
 
 
 @dataclass(frozen=True)
@@ -72,20 +100,27 @@ class PdqHit:
 class Match:
     """One matched indicator (the ``matches`` entries of ``childshield match``)."""
 
+    KEYS: ClassVar[tuple[str, ...]] = ("bank", "indicator", "signal", "distance", "source")
+
     bank: str
     indicator: int
     signal: str
     distance: int
     source: str | None
+    details: Mapping[str, Any] | None = field(default=None, compare=False)
+    """Extra facts about the match (for a video: matched frame shares and time ranges)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "bank": self.bank,
             "indicator": self.indicator,
             "signal": self.signal,
             "distance": self.distance,
             "source": self.source,
         }
+        if self.details:
+            out.update(self.details)
+        return out
 
 
 def best_per_indicator(candidates: Iterable[Match]) -> list[Match]:
@@ -107,7 +142,7 @@ class Matcher:
         db: Database,
         *,
         index_dir: Path | None = None,
-        pair_rule: PairRule = same_threshold,
+        pair_rule: PairRule = robust_pair_rule,
         check_every: float | None = None,
     ) -> None:
         self.db = db
@@ -128,6 +163,10 @@ class Matcher:
             raise NotFoundError(f"no bank named {bank!r} (see: childshield bank list)")
         return chosen
 
+    def check_bank(self, bank: str | None) -> None:
+        """Raise NotFoundError if ``bank`` is given and does not exist."""
+        self._banks(bank)
+
     # --- pdq ----------------------------------------------------------------------------------
 
     def search_pdq(
@@ -147,7 +186,7 @@ class Matcher:
         if not items or not banks:
             return results
         radius = max(max(b.threshold, b.frame_threshold) for b in banks.values())
-        found = self.pdq_index.current().search(hex_to_bits(values), radius=radius)
+        found = self.pdq_index.search(hex_to_bits(values), radius)
         with self.db.session() as session:
             resolved = repo.resolve_hashes(
                 session,
@@ -166,9 +205,12 @@ class Matcher:
                 settings = banks[hit.bank_id]
                 if item.quality is not None and item.quality < settings.quality_min:
                     continue
-                limit = settings.frame_threshold if hit.variant == "frame" else settings.threshold
-                limit = min(limit, self.pair_rule(item.variant, hit.variant, limit))
-                if distance > limit:
+                if is_frame_row(hit.variant):
+                    limit: int | None = settings.frame_threshold
+                else:
+                    limit = self.pair_rule(item.variant, hit.variant, settings.threshold)
+                    limit = None if limit is None else min(limit, settings.threshold)
+                if limit is None or distance > limit:
                     continue
                 results[q].append(
                     PdqHit(
@@ -262,5 +304,7 @@ __all__ = [
     "PdqHit",
     "PdqQuery",
     "best_per_indicator",
+    "is_frame_row",
+    "robust_pair_rule",
     "same_threshold",
 ]

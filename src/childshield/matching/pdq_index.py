@@ -13,30 +13,26 @@ database can never be answered from an old snapshot).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
-import json
 import logging
-import os
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
+from childshield.index import HammingIndex, SearchResult, hex_to_bits
 from childshield.store import Database
 from childshield.store import banks as repo
-
-try:  # the real index (helper "index"); until it is merged, the temporary brute force
-    from childshield.index import HammingIndex, hex_to_bits  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - removed once childshield.index lands on main
-    from childshield.matching._temporary_bruteforce_index import (
-        TemporaryBruteForceIndex as HammingIndex,
-    )
-    from childshield.matching._temporary_bruteforce_index import hex_to_bits
 
 log = logging.getLogger(__name__)
 SNAPSHOT_VERSION = 1
 RESAVE_AFTER = 10_000  # rows added incrementally before the snapshot is rewritten
+CATCH_UP_BATCH = 200_000  # rows read from the database per step while catching up
 CHECK_EVERY = 30.0  # seconds between checks that no row appeared below the last indexed id
 
 
@@ -60,16 +56,23 @@ class PdqIndex:
         url = db.engine.url.render_as_string(hide_password=True)
         key = hashlib.sha256(url.encode()).hexdigest()[:16]
         self.directory = directory
-        self.snapshot_path = directory / f"pdq-{key}.index"
-        self.meta_path = directory / f"pdq-{key}.json"
+        self.snapshot_path = directory / f"pdq-{key}"
+        self.lock_path = directory / f"pdq-{key}.lock"
         self.check_every = check_every
-        self.index: Any = None
+        self.index: HammingIndex | None = None
         self.last_id = 0
         self.seen = 0
         self.added_since_save = 0
         self._checked_at = 0.0
+        self._thread_lock = threading.RLock()
 
-    def current(self) -> Any:
+    def search(self, queries: npt.NDArray[np.uint8], radius: int) -> SearchResult:
+        """Catch up with the database, then search. One thread at a time: the index is not
+        safe for a search while another thread adds to it (the service shares a Matcher)."""
+        with self._thread_lock:
+            return self.current().search(queries, radius=radius)
+
+    def current(self) -> HammingIndex:
         """The index, loaded or built on first use and caught up with the database."""
         if self.index is None and not self._load_snapshot():
             self._build()
@@ -81,11 +84,29 @@ class PdqIndex:
                 log.info("indicator hashes changed below the indexed range; rebuilding")
                 self._build()
             self._checked_at = time.monotonic()
+        assert self.index is not None
         return self.index
 
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One process at a time reads or writes the snapshot directory."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with self.lock_path.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def _load_snapshot(self) -> bool:
+        """Open the snapshot if the database still agrees with what it indexed (its meta:
+        last row id, rows seen, fingerprint of the last row's value)."""
+        if not (self.snapshot_path / "MANIFEST").exists():
+            return False
         try:
-            meta = json.loads(self.meta_path.read_text())
+            with self._locked():
+                index = HammingIndex.load(self.snapshot_path, mmap=True)
+            meta = index.meta
             if meta.get("version") != SNAPSHOT_VERSION:
                 return False
             last_id, seen = int(meta["last_id"]), int(meta["seen"])
@@ -94,11 +115,8 @@ class PdqIndex:
                     return False
                 if _fingerprint(repo.hash_value(session, last_id)) != meta["last"]:
                     return False
-            index = HammingIndex.load(self.snapshot_path, mmap=True)
-        except (OSError, ValueError, KeyError, TypeError):
-            return False
-        except Exception:  # a damaged snapshot file: rebuild rather than fail the lookup
-            log.warning("index snapshot %s unreadable; rebuilding", self.snapshot_path)
+        except Exception:  # missing, damaged or foreign snapshot: rebuild, never fail a lookup
+            log.warning("index snapshot %s not usable; rebuilding", self.snapshot_path)
             return False
         self.index, self.last_id, self.seen = index, last_id, seen
         self._checked_at = time.monotonic()
@@ -111,40 +129,38 @@ class PdqIndex:
         self._checked_at = time.monotonic()
 
     def _catch_up(self, force_save: bool = False) -> None:
+        """Add the rows written since ``last_id``, in batches (bounded memory)."""
+        assert self.index is not None
         with self.db.session() as session:
-            rows = repo.pdq_rows_after(session, self.last_id)
-            active = [(row_id, value) for row_id, value, is_active in rows if is_active]
-            if active:
-                ids = np.fromiter((r[0] for r in active), dtype=np.int64, count=len(active))
-                self.index.add(ids, hex_to_bits([r[1] for r in active]))
-                self.added_since_save += len(active)
-            if rows:
+            while rows := repo.pdq_rows_after(session, self.last_id, CATCH_UP_BATCH):
+                active = [(row_id, value) for row_id, value, is_active in rows if is_active]
+                if active:
+                    ids = np.fromiter((r[0] for r in active), dtype=np.int64, count=len(active))
+                    self.index.add(ids, hex_to_bits([r[1] for r in active]))
+                    self.added_since_save += len(active)
                 self.last_id = rows[-1][0]
                 self.seen += len(rows)
+                if len(rows) < CATCH_UP_BATCH:
+                    break
             if force_save or self.added_since_save >= RESAVE_AFTER:
-                last_value = repo.hash_value(session, self.last_id)
-                self._save(last_value)
+                self._save(repo.hash_value(session, self.last_id))
 
     def _save(self, last_value: str | None) -> None:
-        """Write the snapshot atomically (temporary file, then rename)."""
+        """Write the snapshot (the index writes only new segments and replaces its manifest
+        atomically; our meta travels in the manifest, so it always describes the snapshot)."""
+        assert self.index is not None
+        meta = {
+            "version": SNAPSHOT_VERSION,
+            "last_id": self.last_id,
+            "seen": self.seen,
+            "last": _fingerprint(last_value),
+        }
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            tmp = self.snapshot_path.with_suffix(f".tmp{os.getpid()}")
-            self.index.save(tmp)
-            os.replace(tmp, self.snapshot_path)
-            meta = {
-                "version": SNAPSHOT_VERSION,
-                "last_id": self.last_id,
-                "seen": self.seen,
-                "last": _fingerprint(last_value),
-                "entries": len(self.index),
-            }
-            tmp_meta = self.meta_path.with_suffix(f".tmp{os.getpid()}")
-            tmp_meta.write_text(json.dumps(meta))
-            os.replace(tmp_meta, self.meta_path)
+            with self._locked():
+                self.index.save(self.snapshot_path, meta=meta)
             self.added_since_save = 0
         except OSError as exc:  # a read-only data dir must not stop matching
             log.warning("could not save the index snapshot: %s", exc)
 
 
-__all__ = ["HammingIndex", "PdqIndex", "hex_to_bits"]
+__all__ = ["PdqIndex"]

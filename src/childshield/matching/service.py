@@ -7,20 +7,27 @@ one transaction) and leaves SQL to :mod:`childshield.store.banks`.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterator, Sequence
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
-from childshield.errors import InputError
-from childshield.exchange.indicator_record import IndicatorRecord
-from childshield.exchange.jsonl import read_jsonl, write_jsonl
-from childshield.exchange.pytx_format import read_pytx, write_pytx
+from childshield.errors import InputError, NotFoundError
+from childshield.exchange.indicator_record import (
+    IndicatorRecord,
+    check_lines,
+    stream_records,
+)
+from childshield.exchange.jsonl import parse_object, write_jsonl
+from childshield.exchange.pytx_format import parse_line, write_pytx
 from childshield.store import Database
 from childshield.store import banks as repo
 from childshield.store.banks import BankInfo, Provenance, StoredIds
 
 FORMATS = ("pytx", "jsonl")
+IMPORT_BATCH = 5_000  # records stored per statement batch during an import
+T = TypeVar("T")
 MAX_IMPORT_BYTES = 2 * 1024**3
 
 
@@ -73,21 +80,27 @@ def detect_format(path: Path) -> str:
     return "pytx"
 
 
-def read_indicator_file(path: Path, fmt: str | None = None) -> tuple[str, list[IndicatorRecord]]:
-    """Parse a whole indicator file (every line checked before anything is stored)."""
+def line_parser(fmt: str) -> Callable[[str], IndicatorRecord | None]:
+    if fmt == "pytx":
+        return parse_line
+    if fmt == "jsonl":
+        return parse_object
+    raise InputError(f"unknown format {fmt!r} (expected pytx or jsonl)")
+
+
+def _open_text(path: Path) -> TextIO:
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
+        raise NotFoundError(f"{path}: no such file")
     if path.stat().st_size > MAX_IMPORT_BYTES:
         raise InputError(f"{path}: larger than {MAX_IMPORT_BYTES} bytes")
-    fmt = fmt or detect_format(path)
-    if fmt not in FORMATS:
-        raise InputError(f"unknown format {fmt!r} (expected pytx or jsonl)")
+    return path.open("r", encoding="utf-8")
+
+
+def _decoding(path: Path, work: Callable[[], T]) -> T:
     try:
-        with path.open("r", encoding="utf-8") as handle:
-            records = read_jsonl(handle) if fmt == "jsonl" else read_pytx(handle)
+        return work()
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    return fmt, records
 
 
 class BankService:
@@ -145,12 +158,18 @@ class BankService:
         submitted_by: str | None = None,
         note: str | None = None,
     ) -> ImportSummary:
-        """Import an indicator file: every line is validated first, then all are stored in
-        one transaction, so a malformed line (ImportFormatError, naming each bad line) or
-        any failure leaves the bank as it was."""
+        """Import an indicator file in two passes: every line is validated first (a
+        malformed line imports nothing; ImportFormatError names each bad line), then the
+        records are streamed into the bank in one transaction, in batches (memory stays
+        bounded at any file size). Any failure leaves the bank as it was."""
         with self.db.session() as session:
             repo.get_bank(session, bank)  # fail fast on a wrong name, before parsing
-        fmt, records = read_indicator_file(path, fmt)
+        if fmt is None and not path.is_file():
+            raise NotFoundError(f"{path}: no such file")
+        fmt = fmt or detect_format(path)
+        parse = line_parser(fmt)
+        with _open_text(path) as handle:
+            lines = _decoding(path, lambda: check_lines(handle, parse))
         generated = "python-threatexchange file" if fmt == "pytx" else "childshield jsonl"
         defaults = Provenance(
             submitted_by=submitted_by or current_user(),
@@ -158,15 +177,22 @@ class BankService:
             source=str(path),
             note=note,
         )
-        stored = self.add_records(bank, records, defaults)
+        created = withdrawn_kept = 0
+        with self.db.session() as session, _open_text(path) as handle:
+            target = repo.get_bank(session, bank)
+            records = stream_records(handle, parse)
+            while batch := list(itertools.islice(records, IMPORT_BATCH)):
+                stored = repo.store_records(session, target, batch, defaults)
+                created += stored.created_count
+                withdrawn_kept += stored.withdrawn_kept
         return ImportSummary(
             bank=bank,
             path=str(path),
             format=fmt,
-            lines=len(records),
-            created=stored.created_count,
-            existing=len(records) - stored.created_count,
-            withdrawn_kept=stored.withdrawn_kept,
+            lines=lines,
+            created=created,
+            existing=lines - created,
+            withdrawn_kept=withdrawn_kept,
         )
 
     def iter_indicators(self, bank: str, *, status: str | None = None) -> Iterator[IndicatorRecord]:
@@ -200,5 +226,5 @@ __all__ = [
     "WithdrawSummary",
     "current_user",
     "detect_format",
-    "read_indicator_file",
+    "line_parser",
 ]

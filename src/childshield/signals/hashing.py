@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
 from childshield.errors import (
     ChildshieldError,
     CorruptMediaError,
@@ -80,7 +82,7 @@ def _hash_video(path: Path, frame_interval: float) -> dict[str, Any]:
     return record
 
 
-def _hash_image(path: Path, size: int) -> dict[str, Any]:
+def _hash_image(path: Path, size: int) -> tuple[dict[str, Any], Image.Image]:
     if size <= IN_MEMORY_LIMIT:
         data = path.read_bytes()
         md5, sha256 = digests_of_bytes(data)
@@ -95,25 +97,33 @@ def _hash_image(path: Path, size: int) -> dict[str, Any]:
     if quality < LOW_QUALITY:
         record["low_quality"] = True
         record["warning"] = LOW_QUALITY_WARNING.format(quality=quality)
-    return record
+    return record, image
 
 
-def hash_file(path: str | Path, *, frame_interval: float = 1.0) -> dict[str, Any]:
-    """DESIGN.md's ``hash`` record for one file; an error record if it cannot be hashed."""
+def hash_file_and_image(
+    path: str | Path, *, frame_interval: float = 1.0
+) -> tuple[dict[str, Any], Image.Image | None]:
+    """:func:`hash_file`'s record and, for an image, the decoded (reduced) picture it was
+    hashed from, so that further signals (robustness variants) need no second decode."""
     p = Path(path)
     try:
         size = _check_file(p)
         with open(p, "rb") as fh:
             kind, _ = sniff(fh.read(512))
         if kind == "video":
-            return _hash_video(p, frame_interval)
-        record = _hash_image(p, size)
+            return _hash_video(p, frame_interval), None
+        record, image = _hash_image(p, size)
     except Exception as exc:  # one bad file must never stop a batch
         if not isinstance(exc, (ChildshieldError, OSError)):
             log.warning("unexpected error hashing a file", exc_info=True)
-        return error_record(path, exc)
+        return error_record(path, exc), None
     record["path"] = str(path)
-    return record
+    return record, image
+
+
+def hash_file(path: str | Path, *, frame_interval: float = 1.0) -> dict[str, Any]:
+    """DESIGN.md's ``hash`` record for one file; an error record if it cannot be hashed."""
+    return hash_file_and_image(path, frame_interval=frame_interval)[0]
 
 
 def _job(args: tuple[str, float]) -> dict[str, Any]:
@@ -138,4 +148,4 @@ def hash_files(
         yield record
 
 
-__all__ = ["IN_MEMORY_LIMIT", "error_record", "hash_file", "hash_files"]
+__all__ = ["IN_MEMORY_LIMIT", "error_record", "hash_file", "hash_file_and_image", "hash_files"]

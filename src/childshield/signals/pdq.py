@@ -1,8 +1,10 @@
 """PDQ: Meta's 256-bit perceptual image hash, through the ``pdqhash`` package (the C++ code).
 
 PDQ works on luminance (Y = 0.299 R + 0.587 G + 0.114 B) reduced to a 64x64 summary, so
-the colour channels only matter through Y. Images already in a one-channel mode are handed
-to the hasher as a zero-copy three-channel view instead of being converted to RGB.
+the colour channels only matter through Y. Images already in a one-channel mode are hashed
+from that channel without a conversion to RGB. The C++ functions are called directly
+(:mod:`childshield.signals._pdq_native`), bypassing ``pdqhash.compute``'s float64 numpy
+conversion; the result is bit-identical (a test checks it).
 
 Quality is 0-100 (a measure of gradient energy): below 50 the hash of a flat or tiny image
 is unreliable and should not be matched (the upstream recommendation).
@@ -18,6 +20,7 @@ import pdqhash
 from PIL import Image
 
 from childshield.errors import SignalValueError
+from childshield.signals import _pdq_native
 from childshield.signals.base import Computed, HexSignal, register_signal
 
 LOW_QUALITY = 50
@@ -41,6 +44,10 @@ def pdq_from_array(array: npt.NDArray[np.uint8]) -> tuple[str, int]:
         raise SignalValueError(f"PDQ needs an HxWx3 or HxW array, got shape {arr.shape}")
     if arr.shape[0] < 1 or arr.shape[1] < 1:
         raise SignalValueError("PDQ needs an image of at least 1x1 pixels")
+    if _pdq_native.AVAILABLE:
+        if arr.strides[2] == 0:  # a grey image seen as three equal channels
+            return _pdq_native.hash_luma_fast(arr[:, :, 0].astype(np.float32))
+        return _pdq_native.hash_luma_fast(_pdq_native.luma_from_rgb(arr[:, :, :3]))
     if not arr.flags.c_contiguous and arr.strides[2] != 0:
         arr = np.ascontiguousarray(arr)
     vector, quality = pdqhash.compute(arr)
@@ -50,13 +57,17 @@ def pdq_from_array(array: npt.NDArray[np.uint8]) -> tuple[str, int]:
 def _sixteen_bit_to_8(image: Image.Image) -> npt.NDArray[np.uint8]:
     """Scale a 16/32-bit grey image to 0-255 (what ImageMagick does for the C++ reference)."""
     arr = np.asarray(image)
-    if image.mode == "F":
-        scaled = np.clip(arr, 0.0, 255.0)
-    elif image.mode.startswith("I;16"):
-        scaled = arr.astype(np.float32) / 257.0
-    else:  # "I": 32-bit signed; Pillow treats its useful range as 0-255 when saving
-        scaled = np.clip(arr, 0, 255)
-    return np.asarray(np.rint(scaled), dtype=np.uint8)
+    out = np.empty(arr.shape, dtype=np.uint8)
+    for start in range(0, arr.shape[0], 256):  # row blocks: no full-size float copies
+        block = arr[start:start + 256]
+        if image.mode == "F":
+            scaled = np.clip(block, 0.0, 255.0)
+        elif image.mode.startswith("I;16"):
+            scaled = block.astype(np.float32) / 257.0
+        else:  # "I": 32-bit signed; Pillow treats its useful range as 0-255 when saving
+            scaled = np.clip(block, 0, 255)
+        out[start:start + 256] = np.rint(scaled)
+    return out
 
 
 def luma_or_rgb(image: Image.Image) -> npt.NDArray[np.uint8]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
@@ -55,6 +56,20 @@ def count(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
 
 
+def count_recent(
+    session: Session, *, action: str, object_type: str, object_id: str, outcome: str,
+    since: datetime,
+) -> int:
+    """How many entries like this were written since ``since`` (e.g. failed logins)."""
+    return int(session.scalar(
+        select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == action, AuditEntry.object_type == object_type,
+            AuditEntry.object_id == object_id, AuditEntry.outcome == outcome,
+            AuditEntry.time >= since,
+        )
+    ) or 0)
+
+
 def entries_of_tenant(
     session: Session, tenant_id: int, *, after: int = 0, limit: int = 100
 ) -> list[AuditEntry]:
@@ -68,4 +83,4 @@ def entries_of_tenant(
     )
 
 
-__all__ = ["count", "entries_of_tenant", "head", "iter_entries", "lock_head"]
+__all__ = ["count", "count_recent", "entries_of_tenant", "head", "iter_entries", "lock_head"]

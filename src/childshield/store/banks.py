@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from childshield.errors import ConflictError, InputError, NotFoundError
@@ -26,6 +26,8 @@ from childshield.store.models.banks import (
 )
 from childshield.store.models.base import utcnow
 
+_INDICATORS: Table = Indicator.__table__  # type: ignore[assignment]
+_HASHES: Table = IndicatorHash.__table__  # type: ignore[assignment]
 CHUNK = 500  # values per IN (...) list; well under SQLite's bound-parameter limit
 
 
@@ -240,20 +242,43 @@ def store_records(
         new_positions[key] = [position]
         new_rows.append(_indicator_row(bank.id, record, defaults, now))
     if new_rows:
-        returned = session.execute(
-            insert(Indicator).returning(Indicator.id, sort_by_parameter_order=True), new_rows
-        ).scalars()
+        # plain executemany (fast on SQLite and PostgreSQL), then read the new ids back by
+        # value: INSERT ... RETURNING with a guaranteed order falls back to one row per
+        # statement on SQLite
+        _insert_many(session, _INDICATORS, new_rows)
+        new_ids = _existing_ids(session, bank.id, set(new_positions))
         hash_rows: list[dict[str, object]] = []
-        by_key = dict(zip(new_positions, returned, strict=True))
         for key, positions in new_positions.items():
-            indicator_id = by_key[key]
+            indicator_id = new_ids[key][0]
             for position in positions:
                 ids[position] = indicator_id
             for item in records[positions[0]].index_hashes():
                 hash_rows.append(_hash_row(indicator_id, item))
         if hash_rows:
-            session.execute(insert(IndicatorHash), hash_rows)
+            _insert_many(session, _HASHES, hash_rows)
     return StoredIds(ids=ids, created=created, withdrawn_kept=withdrawn_kept)
+
+
+def _insert_many(session: Session, table: Table, rows: list[dict[str, object]]) -> None:
+    """Bulk insert. On SQLite straight to the driver's executemany with SQLAlchemy's own bind
+    processing (the ORM/Core path costs more than the insert itself at a million rows);
+    elsewhere Core's executemany (psycopg batches it into multi-row statements)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    processors = [table.c[name].type.bind_processor(connection.dialect) for name in columns]
+    marks = ", ".join("?" for _ in columns)
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
+    params = [
+        tuple(
+            value if proc is None or value is None else proc(value)
+            for value, proc in zip((row[name] for name in columns), processors, strict=True)
+        )
+        for row in rows
+    ]
+    connection.exec_driver_sql(sql, params)
 
 
 def _indicator_row(
@@ -422,14 +447,17 @@ def exact_hits(
     return hits
 
 
-def pdq_rows_after(session: Session, after_id: int) -> list[tuple[int, str, bool]]:
-    """(hash row id, hex value, indicator active?) of every PDQ row with id > after_id, in id
-    order: what the index adds to catch up with the database."""
+def pdq_rows_after(
+    session: Session, after_id: int, limit: int | None = None
+) -> list[tuple[int, str, bool]]:
+    """(hash row id, hex value, indicator active?) of the PDQ rows with id > after_id, in id
+    order (at most ``limit``): what the index adds to catch up with the database."""
     query = (
         select(IndicatorHash.id, IndicatorHash.value, Indicator.status == "active")
         .join(Indicator, Indicator.id == IndicatorHash.indicator_id)
         .where(IndicatorHash.id > after_id, IndicatorHash.signal == "pdq")
         .order_by(IndicatorHash.id)
+        .limit(limit)
     )
     return [(int(a), str(b), bool(c)) for a, b, c in session.execute(query)]
 

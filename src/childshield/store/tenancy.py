@@ -41,6 +41,8 @@ class TenantScope:
 
     def get(self, model: type[T], ident: Any, *, what: str | None = None) -> T:
         """The row with primary key ``ident`` if this tenant owns it, else NotFoundError."""
+        if isinstance(ident, int) and not 0 <= ident < 2**63:  # not storable: cannot exist
+            raise NotFoundError(f"{what or model.__name__.lower()} {ident} not found")
         obj = self.session.get(model, ident)
         if obj is None or getattr(obj, "tenant_id", None) != self.tenant_id:
             raise NotFoundError(f"{what or model.__name__.lower()} {ident} not found")

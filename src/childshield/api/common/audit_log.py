@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -10,6 +9,7 @@ from pydantic import BaseModel
 
 from childshield.api.auth import require
 from childshield.api.deps import DbSession
+from childshield.api.schemas import MAX_ID, UtcDatetime
 from childshield.auth.principal import Principal
 from childshield.store import audit as repo
 
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 
 class EntryOut(BaseModel):
     seq: int
-    time: datetime
+    time: UtcDatetime
     actor: str
     action: str
     object_type: str
@@ -32,7 +32,7 @@ class EntryOut(BaseModel):
             summary="Audit entries of the caller's tenant, oldest first")
 def list_entries(
     session: DbSession,
-    after: int = Query(0, ge=0, description="Only entries with a larger sequence number."),
+    after: int = Query(0, ge=0, le=MAX_ID, description="Only entries after this sequence number."),
     limit: int = Query(100, ge=1, le=1000),
     caller: Principal = require("auditor", "admin"),
 ) -> list[EntryOut]:

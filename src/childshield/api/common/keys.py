@@ -6,14 +6,13 @@ key is a 404), roles, audit records and ``Idempotency-Key`` on writes.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from childshield import audit
 from childshield.api.auth import require, tenant_scope
 from childshield.api.idempotency import EXEMPT, idempotent
+from childshield.api.schemas import ObjectId, UtcDatetime
 from childshield.auth import service
 from childshield.auth.principal import Principal
 from childshield.store.models.auth import ApiKey, Tenant
@@ -27,8 +26,8 @@ class KeyOut(BaseModel):
     prefix: str
     roles: list[str]
     label: str
-    created_at: datetime
-    revoked_at: datetime | None
+    created_at: UtcDatetime
+    revoked_at: UtcDatetime | None
 
     @classmethod
     def of(cls, key: ApiKey) -> KeyOut:
@@ -53,7 +52,7 @@ def list_keys(caller: Principal = require("admin"),
 
 
 @router.get("/{key_id}", response_model=KeyOut, summary="One API key")
-def get_key(key_id: int, caller: Principal = require("admin"),
+def get_key(key_id: ObjectId, caller: Principal = require("admin"),
             scope: TenantScope = tenant_scope) -> KeyOut:
     key = scope.get(ApiKey, key_id, what="API key")
     audit.record(scope.session, caller, "apikey.view", "apikey", key.prefix)
@@ -78,7 +77,7 @@ def create_key(body: KeyIn, caller: Principal = require("admin"),
 
 @router.delete("/{key_id}", response_model=KeyOut, summary="Revoke an API key",
                dependencies=[idempotent])
-def revoke_key(key_id: int, caller: Principal = require("admin"),
+def revoke_key(key_id: ObjectId, caller: Principal = require("admin"),
                scope: TenantScope = tenant_scope) -> KeyOut:
     key = scope.get(ApiKey, key_id, what="API key")
     service.revoke_api_key(scope.session, key, actor=caller)

@@ -1,0 +1,264 @@
+"""Robust PDQ matching: hash variants that survive crops, padding, mirroring and rotation.
+
+Plain PDQ compares one hash of the whole picture, so a 5 % crop, a letterbox, a mirror or a
+90-degree turn gives an unrelated hash. This module computes a few extra PDQ hashes on each side
+(pure, no storage) and a rule for which (query variant, indicator variant) pairs may match:
+
+==================  =====================================  =====================================
+variant             indicator side (stored, <= 16)          query side (searched, <= 40)
+==================  =====================================  =====================================
+``full``            plain PDQ of the image (always first)   plain PDQ and its 7 dihedral turns
+``trim``            PDQ after removing low-detail borders   the same, with its 7 dihedral turns
+``pair:NN``         PDQ of a window anchored on two         the same windows, from more corners;
+                    corners (see ``_frames``), <= 14         an undecided orientation adds flips
+==================  =====================================  =====================================
+
+Whole-picture variants (``full``, ``trim`` and their turns) match each other within the bank's
+threshold (31 by default). A ``pair`` window only matches a ``pair`` window, within the stricter
+:data:`PAIR_THRESHOLD` (24 bits): windows are small, so two unrelated pictures are more likely
+to share a similar one. Whole-picture and window hashes are never compared with each other.
+
+Variants with PDQ quality below :data:`QUALITY_MIN` are dropped, except ``full``, which is always
+returned first so that callers see the picture's own quality; :func:`low_information` says when a
+picture as a whole carries too little information to match (flat, or smaller than
+:data:`MIN_SIDE` pixels), in which case only ``full`` is returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pdqhash
+from PIL import Image
+
+from childshield.signals.robust import _frames
+
+__all__ = [
+    "MAX_INDICATOR_VARIANTS",
+    "MAX_QUERY_VARIANTS",
+    "MIN_SIDE",
+    "PAIR_THRESHOLD",
+    "QUALITY_MIN",
+    "PairHit",
+    "RobustMatch",
+    "Variant",
+    "Variants",
+    "best_match",
+    "indicator_variants",
+    "low_information",
+    "pair_threshold",
+    "query_variants",
+    "search_radius",
+]
+
+QUALITY_MIN = 50
+MIN_SIDE = 32
+PAIR_THRESHOLD = 24
+MAX_INDICATOR_VARIANTS = 16
+MAX_QUERY_VARIANTS = 40
+_INDICATOR_CORNERS, _QUERY_CORNERS = 32, 40
+_HASH_SIDE = 512
+_TRIM_MIN = 0.01  # a trim that removes less than 1 % of a side is the full picture
+# order of pdqhash.compute_dihedral's hashes (checked against numpy turns in the tests)
+DIHEDRAL = (
+    "",
+    ":rot90",
+    ":rot180",
+    ":rot270",
+    ":flipud",
+    ":fliplr",
+    ":transpose",
+    ":antitranspose",
+)
+_FLIP_INDEX = {(False, False): 0, (True, True): 2, (False, True): 4, (True, False): 5}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One PDQ hash of an image: ``label`` says which view (``full``, ``trim``, ``pair:03`` ...)."""
+
+    label: str
+    pdq: str  # 64 hex digits
+    quality: int
+
+    @property
+    def kind(self) -> str:
+        """``full``, ``trim`` or ``pair`` (without the dihedral or window suffix)."""
+        return self.label.split(":", 1)[0]
+
+
+class Variants(list[Variant]):
+    """A list of variants (first: ``full``) that also says whether the image is low-information.
+
+    ``low_information`` is ``"tiny"`` (smaller than MIN_SIDE on a side), ``"flat"`` (no variant
+    reaches QUALITY_MIN) or None. A low-information image has only its ``full`` variant.
+    """
+
+    def __init__(self, items: Iterable[Variant], low_information: str | None = None) -> None:
+        super().__init__(items)
+        self.low_information = low_information
+
+
+def _finish(out: list[Variant], tiny: bool) -> Variants:
+    if tiny:
+        return Variants(out[:1], "tiny")
+    if not any(v.quality >= QUALITY_MIN for v in out):
+        return Variants(out[:1], "flat")
+    return Variants(out)
+
+
+def _hex(bits: np.ndarray) -> str:
+    return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
+
+
+def _rgb_array(image: Image.Image) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(image.convert("RGB"), dtype=np.uint8))
+
+
+def _pdq(image: Image.Image) -> tuple[str, int]:
+    bits, quality = pdqhash.compute(_rgb_array(image))
+    return _hex(bits), int(quality)
+
+
+def _pdq_dihedral(image: Image.Image) -> tuple[list[str], int]:
+    hashes, quality = pdqhash.compute_dihedral(_rgb_array(image))
+    return [_hex(h) for h in hashes], int(quality)
+
+
+def _trimmed(image: Image.Image) -> Image.Image | None:
+    """The image without its border (letterbox, padding, caption bar), or None if it has none."""
+    lum = _frames.trim_luminance(image)
+    left, top, right, bottom = _frames.trim_box(lum)
+    h, w = lum.shape
+    if right - left < 8 or bottom - top < 8:
+        return None
+    if left + (w - right) <= _TRIM_MIN * w and top + (h - bottom) <= _TRIM_MIN * h:
+        return None
+    sx, sy = image.width / w, image.height / h
+    out = image.crop((round(left * sx), round(top * sy), round(right * sx), round(bottom * sy)))
+    if max(out.size) > _HASH_SIDE:  # PDQ only keeps a 64x64 summary; hash a smaller copy
+        out.thumbnail((_HASH_SIDE, _HASH_SIDE), Image.Resampling.BOX)
+    return out
+
+
+def _windows(
+    image: Image.Image, corners: int, query: bool
+) -> Iterator[tuple[str, Image.Image, list[tuple[bool, bool]]]]:
+    """Pair-frame windows of ``image``, strongest corners first, with their orientation(s)."""
+    work = _frames.working_copy(image)
+    h, w = work.lum.shape
+    found = _frames.corners(work.lum, corners)
+    for no, (a, b) in enumerate(_frames.frame_pairs(found, float(np.sqrt(w * h)), 64)):
+        win = _frames.frame_window(work, a, b)
+        if win is not None:
+            yield f"pair:{no:02d}", win, _frames.orientations(win, ambiguous_both=query)
+
+
+def _too_small(image: Image.Image) -> bool:
+    return min(image.size) < MIN_SIDE
+
+
+def indicator_variants(image: Image.Image) -> Variants:
+    """The PDQ variants to store for an indicator image (first: ``full``; at most 16)."""
+    image = image.convert("RGB")
+    full = Variant("full", *_pdq(image))
+    if _too_small(image):
+        return _finish([full], tiny=True)
+    out = [full]
+    base = image
+    trimmed = _trimmed(image)
+    if trimmed is not None:
+        base = trimmed
+        out.append(Variant("trim", *_pdq(trimmed)))
+    out = [out[0], *(v for v in out[1:] if v.quality >= QUALITY_MIN)]
+    for label, win, orient in _windows(base, _INDICATOR_CORNERS, query=False):
+        if len(out) >= MAX_INDICATOR_VARIANTS:
+            break
+        hashes, quality = _pdq_dihedral(win)
+        if quality >= QUALITY_MIN:
+            out.append(Variant(label, hashes[_FLIP_INDEX[orient[0]]], quality))
+    return _finish(out, tiny=False)
+
+
+def query_variants(image: Image.Image) -> Variants:
+    """The PDQ variants to search for a query image (first: ``full``; at most 40)."""
+    image = image.convert("RGB")
+    hashes, quality = _pdq_dihedral(image)
+    out = [Variant("full" + suffix, h, quality) for suffix, h in zip(DIHEDRAL, hashes, strict=True)]
+    if _too_small(image):
+        return _finish(out, tiny=True)
+    base = image
+    trimmed = _trimmed(image)
+    if trimmed is not None:
+        base = trimmed
+        hashes, quality = _pdq_dihedral(trimmed)
+        out += [Variant("trim" + sfx, h, quality) for sfx, h in zip(DIHEDRAL, hashes, strict=True)]
+    kept = [out[0], *(v for v in out[1:] if v.quality >= QUALITY_MIN)]
+    for label, win, orients in _windows(base, _QUERY_CORNERS, query=True):
+        hashes, quality = _pdq_dihedral(win)
+        if quality < QUALITY_MIN:
+            continue
+        if len(kept) + len(orients) > MAX_QUERY_VARIANTS:
+            continue  # an undecided window needs more room than is left; a later one may fit
+        for fx, fy in orients:
+            suffix = ("/fx" if fx else "") + ("/fy" if fy else "")
+            kept.append(Variant(label + suffix, hashes[_FLIP_INDEX[(fx, fy)]], quality))
+    return _finish(kept, tiny=False)
+
+
+def low_information(variants: Sequence[Variant]) -> str | None:
+    """``"tiny"``, ``"flat"`` or None: why a picture as a whole cannot be matched."""
+    if isinstance(variants, Variants) and variants.low_information:
+        return variants.low_information
+    return None if any(v.quality >= QUALITY_MIN for v in variants) else "flat"
+
+
+def pair_threshold(indicator_label: str, query_label: str, bank_threshold: int) -> int | None:
+    """Largest distance at which this (indicator variant, query variant) pair counts, or None."""
+    ind, qry = indicator_label.split(":", 1)[0], query_label.split(":", 1)[0]
+    whole = {"full", "trim"}
+    if ind in whole and qry in whole:
+        return bank_threshold
+    if ind == "pair" and qry == "pair":
+        return min(bank_threshold, PAIR_THRESHOLD)
+    return None
+
+
+def search_radius(bank_threshold: int) -> int:
+    """The radius to search the index with for every query variant (the largest pair threshold)."""
+    return bank_threshold
+
+
+@dataclass(frozen=True)
+class PairHit:
+    """One index hit: a query variant within the search radius of an indicator variant."""
+
+    indicator: int
+    indicator_label: str
+    query_label: str
+    distance: int
+
+
+@dataclass(frozen=True)
+class RobustMatch:
+    indicator: int
+    distance: int
+    indicator_label: str
+    query_label: str
+
+
+def best_match(hits: Iterable[PairHit], bank_threshold: int) -> list[RobustMatch]:
+    """Accepted matches, one per indicator (its closest accepted pair), closest first."""
+    best: dict[int, RobustMatch] = {}
+    for hit in hits:
+        limit = pair_threshold(hit.indicator_label, hit.query_label, bank_threshold)
+        if limit is None or hit.distance > limit:
+            continue
+        seen = best.get(hit.indicator)
+        if seen is None or hit.distance < seen.distance:
+            best[hit.indicator] = RobustMatch(
+                hit.indicator, hit.distance, hit.indicator_label, hit.query_label
+            )
+    return sorted(best.values(), key=lambda m: (m.distance, m.indicator))
