@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from childshield.errors import InputError, IntegrityError
+from childshield.errors import InputError, IntegrityError, NotFoundError
 from childshield.index import _kernels as K
 from childshield.index.codec import check_codes, from_words, to_words
 from childshield.index.container import (
@@ -257,9 +257,13 @@ class HammingIndex:
         directory = Path(path)
         if directory.exists() and not directory.is_dir():
             raise InputError(f"{directory}: a snapshot is a directory; a file is in the way")
-        directory.mkdir(parents=True, exist_ok=True)
         if meta is not None:
+            try:
+                json.dumps(dict(meta))
+            except (TypeError, ValueError) as exc:
+                raise InputError(f"meta: must be JSON-serialisable ({exc})") from exc
             self.meta = dict(meta)
+        directory.mkdir(parents=True, exist_ok=True)
         self._freeze()
         manifest = directory / MANIFEST
         generation = max(self.generation, _read_generation(manifest)) + 1
@@ -311,6 +315,8 @@ class HammingIndex:
         """Open a snapshot directory; ``mmap`` maps the segment files instead of reading them,
         ``verify`` also checks every section's CRC-32 (reads everything)."""
         directory = Path(path)
+        if not (directory / MANIFEST).is_file():
+            raise NotFoundError(f"{directory}: no index snapshot here (no {MANIFEST})")
         doc = _read_manifest(directory / MANIFEST)
         idx = cls(buffer_limit)
         idx.generation = int(doc["generation"])
