@@ -215,3 +215,12 @@ def test_binary_file_is_rejected_clearly(database: Database, tmp_path: Path) -> 
     with pytest.raises(InputError, match="not UTF-8 text"):
         service.import_file("test-indicators", path)
     assert _count(database, Indicator) == 0
+
+
+def test_windows_text_with_bom_imports(database: Database, tmp_path: Path) -> None:
+    """Lists saved by Windows editors: a byte-order mark and CRLF line ends."""
+    service = BankService(database)
+    service.create("test-indicators")
+    path = tmp_path / "list.txt"
+    path.write_bytes(("\ufeff" + "".join(f"pdq {h}\r\n" for h in PDQ)).encode())
+    assert service.import_file("test-indicators", path).created == len(PDQ)
