@@ -260,27 +260,29 @@ def main() -> None:
                                "streams_per_core": capacity}
         print(f"capacity: {per_stream_second:.3f} CPU s per stream second -> "
               f"{capacity:.1f} streams per core")
-        # check: 80% of that many recordings replayed in real time at once on this core
-        n = max(1, int(capacity * 0.8))
+        # check: recordings replayed in real time, N at once on this core, up to 80% of that
         data, offsets, shown = record(fps=fps, size=size, seconds=10.0, shown_from=5.5)
-        outs: list[dict[str, Any]] = []
-        threads = [threading.Thread(target=lambda: outs.append(replay(
-            matcher, data, offsets, shown, fps))) for _ in range(n)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        cd = [o["delay"] for o in outs if o["delay"] is not None]
-        results["concurrent_check"] = {
-            "streams": n, "alerts": sum(1 for o in outs if o["alerts"]),
-            "median_delay_s": statistics.median(cd) if cd else None,
-            "max_delay_s": max(cd) if cd else None,
-            "note": "pre-encoded recordings replayed through pipes in real time",
-        }
-        print("concurrent:", json.dumps(results["concurrent_check"]))
+        checks = []
+        top = max(1, int(capacity * 0.8))
+        for n in sorted({n for n in (4, 8, 16, top) if n <= top}):
+            outs: list[dict[str, Any]] = []
+            threads = [threading.Thread(target=lambda sink=outs: sink.append(replay(
+                matcher, data, offsets, shown, fps))) for _ in range(n)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            cd = [o["delay"] for o in outs if o["delay"] is not None]
+            checks.append({
+                "streams": n, "alerts": sum(1 for o in outs if o["alerts"]),
+                "median_delay_s": statistics.median(cd) if cd else None,
+                "max_delay_s": max(cd) if cd else None,
+            })
+            print("concurrent:", json.dumps(checks[-1]))
+        results["concurrent_checks"] = checks
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "live.json").write_text(json.dumps(results, indent=2) + "\n")
-    d, c, cc = results["delay_s"], results["capacity"], results["concurrent_check"]
+    d, c = results["delay_s"], results["capacity"]
     (RESULTS / "live.md").write_text(
         "# Live monitoring (one core)\n\n"
         f"Stream: {results['stream']}; bank: 1 drawn picture + {results['decoys']} random PDQ "
@@ -290,9 +292,14 @@ def main() -> None:
         f"({d['missed']} missed)\n"
         f"- monitor cost: {c['cpu_s_per_stream_s']:.3f} CPU s per second of stream -> "
         f"{c['streams_per_core']:.1f} streams per core (decode dominates)\n"
-        f"- {cc['streams']} real-time streams (recordings replayed) at once on one core: "
-        f"{cc['alerts']} alerted, median delay {cc['median_delay_s']} s, "
-        f"max {cc['max_delay_s']} s\n\n"
+        + "".join(
+            f"- {cc['streams']} recordings replayed in real time at once on one core: "
+            f"{cc['alerts']} alerted, delay median {cc['median_delay_s']:.2f} s, "
+            f"max {cc['max_delay_s']:.2f} s\n"
+            for cc in results["concurrent_checks"]
+        )
+        + "\nThe picture appears 0.5 s before a sampled frame in the replayed recordings, so "
+        "0.5 s of each delay there is sampling phase.\n"
         f"The machine (2 cores) was shared with other jobs while this ran (load average "
         f"{results['load_average_at_start'][0]:.1f} at the start): figures are pessimistic.\n"
     )

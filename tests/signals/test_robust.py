@@ -260,3 +260,18 @@ def test_best_match_keeps_the_closest_accepted_pair_per_indicator() -> None:
         (9, 12, "trim"),
         (8, PAIR_THRESHOLD, "pair:05"),
     ]
+
+
+@pytest.mark.parametrize("mode", ["P", "LA", "RGBA", "CMYK", "L", "1"])
+def test_any_pillow_mode_is_hashed_like_its_rgb_conversion(mode: str) -> None:
+    img = _drawn(5).convert(mode)
+    variants = indicator_variants(img)
+    assert variants[0].label == "full"
+    assert variants == indicator_variants(img.convert("RGB"))
+
+
+def test_extreme_aspect_ratios_do_not_fail() -> None:
+    for size in ((3000, 40), (40, 3000)):
+        img = _drawn(6).resize(size)
+        assert query_variants(img)[0].label == "full"
+        assert indicator_variants(img)[0].label == "full"

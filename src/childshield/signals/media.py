@@ -39,9 +39,9 @@ MediaKind = Literal["image", "video", "other"]
 IMAGE_FORMATS = ("JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "DIB", "TIFF", "HEIF", "AVIF",
                  "PPM", "ICO")
 PDQ_MIN_SIDE = 1000
+"""Large images are decoded or reduced to no less than this on each side (decode_for_pdq)."""
 LUMA_ONLY_PIXELS = 2_000_000
 """JPEGs of at least this many pixels are decoded luma only (see decode_for_pdq)."""
-"""Large images are decoded or reduced to no less than this on each side (decode_for_pdq)."""
 
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1",
                 b"avif", b"avis"}

@@ -88,6 +88,8 @@ def open_container(
         )
     except FileNotFoundError as exc:
         raise CorruptMediaError(f"no such file: {source}") from exc
+    except av.error.ExitError as exc:  # the interrupt callback: nothing arrived in time
+        raise TimeoutError(f"no data within {limits.open_timeout:g} s") from exc
     except av.FFmpegError as exc:
         raise CorruptMediaError(f"not a readable video container ({_reason(exc)})") from exc
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Row, func, select, text, update
 from sqlalchemy.orm import Session
 
 from childshield.store.models.audit import AuditEntry, AuditHead
@@ -33,19 +34,20 @@ def lock_head(session: Session) -> AuditHead:
     return head
 
 
-def iter_entries(session: Session, *, batch: int = 1000) -> Iterator[AuditEntry]:
-    """All entries in sequence order, read in batches."""
+def iter_entries(session: Session, *, batch: int = 5000) -> Iterator[Row[Any]]:
+    """All entries in sequence order as plain rows (no ORM objects), read in batches.
+
+    Each row has the AuditEntry column names as attributes."""
+    columns = [getattr(AuditEntry, c.key) for c in AuditEntry.__table__.columns]
     last = -1
     while True:
-        rows = session.scalars(
-            select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
+        rows = session.execute(
+            select(*columns).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
         ).all()
         if not rows:
             return
+        yield from rows
         last = rows[-1].seq
-        for row in rows:
-            yield row
-            session.expunge(row)
 
 
 def head(session: Session) -> AuditHead:

@@ -6,11 +6,11 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+from centre_harness import Centre
 from sqlalchemy import select
 
 from childshield.crypto.signing import verify_document
 from childshield.store.models.centre import CentreRemovalOrder
-from conftest import Centre
 
 
 def _order(centre: Centre, report_id: str) -> dict[str, object]:

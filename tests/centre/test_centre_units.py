@@ -61,3 +61,35 @@ def test_duplicate_keys_skip_low_quality_pdq_and_hide_the_values() -> None:
     assert len(keys) == 2
     assert all("ab" * 32 not in k and "cd" * 16 not in k for k in keys)
     assert signal_keys(_item([md5])) < keys
+
+
+def test_demo_seeder_fills_the_queue(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from childshield.auth import service as auth_service
+    from childshield.auth.roles import Side
+    from childshield.centre import assessment, demo
+    from childshield.crypto.keyring import EvidenceKey
+    from childshield.crypto.sealing import SealingKey
+    from childshield.crypto.signing import SigningKey
+    from childshield.settings import get_settings
+    from childshield.store import auth as auth_repo
+    from childshield.store import open_database
+
+    monkeypatch.setenv("CHILDSHIELD_SIGNING_KEY", SigningKey.generate().to_base64())
+    monkeypatch.setenv("CHILDSHIELD_EVIDENCE_KEYS", EvidenceKey.generate("ek").to_spec())
+    monkeypatch.setenv("CHILDSHIELD_CENTRE_PRIVATE_KEY", SealingKey.generate().to_base64())
+    get_settings.cache_clear()
+    assert demo.DEMO_PROVIDER == "demo-host"
+    db = open_database(sqlite_url)
+    try:
+        for _ in range(2):  # a second run adds nothing
+            with db.session() as session:
+                centre_tenant = auth_repo.tenant_by_name(session, "eu-centre") or \
+                    auth_service.create_tenant(session, "eu-centre", "centre", actor="test")
+                demo.seed_centre_demo(session, {Side.CENTRE: centre_tenant})
+        with db.session() as session:
+            rows = assessment.queue(session)
+            assert [(r.abuse_type, r.urgent) for r in rows] == [
+                ("known", True), ("known", False), ("solicitation", False)]
+    finally:
+        db.dispose()
+        get_settings.cache_clear()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from centre_harness import Centre, build_report
 
 from childshield.api.testing import ServerProcess, add_tenant_with_key, bearer
 from childshield.centre import providers
@@ -17,7 +18,6 @@ from childshield.crypto.sealing import SealingKey
 from childshield.crypto.signing import SigningKey, sign_document
 from childshield.exchange.report import REPORT_TYPE
 from childshield.store import open_database
-from conftest import Centre, build_report
 
 
 def test_hostile_bodies_are_refused_cleanly(centre: Centre) -> None:

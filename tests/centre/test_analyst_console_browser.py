@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from centre_harness import Centre
 from playwright.sync_api import expect
-
-from conftest import Centre
 
 pytestmark = pytest.mark.browser
 

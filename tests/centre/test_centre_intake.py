@@ -6,11 +6,11 @@ import json
 import time
 from datetime import UTC, datetime, timedelta
 
+from centre_harness import Centre
 from sqlalchemy import func, select
 
 from childshield.crypto.signing import SigningKey
 from childshield.store.models.centre import CentreReport, CentreReportItem, CentreSignalKey
-from conftest import Centre
 
 PROBLEM = "application/problem+json"
 

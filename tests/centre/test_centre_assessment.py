@@ -6,10 +6,11 @@ import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
+from centre_harness import STAND_IN, Centre, FakeRecipient
+
 from childshield.crypto.signing import TrustedKeys
 from childshield.exchange.referral import verify_referral
 from childshield.exchange.report_status import CentreAnswer, verify_answer
-from conftest import STAND_IN, Centre, FakeRecipient
 
 
 def _answer(centre: Centre, report_id: str, key: str | None = None) -> CentreAnswer:
