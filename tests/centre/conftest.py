@@ -24,17 +24,55 @@ from pydantic import SecretStr
 from childshield.api.testing import LiveServer, add_tenant_with_key, add_user, bearer
 from childshield.centre import providers
 from childshield.crypto.keyring import EvidenceKey
-from childshield.crypto.sealing import SealingKey
+from childshield.crypto.sealing import SealingKey, SealingPublicKey
 from childshield.crypto.signing import SigningKey, sign_document
 from childshield.exchange.report import REPORT_TYPE, seal_item
 from childshield.settings import Settings
 
 STAND_IN = b"stand-in content: a grey gradient drawn by the test"
-# A tiny benign PNG (a 2x2 grey square) for the console's media view.
-GREY_PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000020000000208000000005773"
-    "3f6c0000000e4944415478da63606060f80f000101010098f5dd2b0000000049454e44ae426082"
-)
+
+
+def build_report(centre: SealingPublicKey, **overrides: Any) -> dict[str, Any]:
+    """A valid Art. 13 report sealed for ``centre`` (stand-in content)."""
+    report_id = overrides.pop("report_id", None) or str(uuid.uuid4())
+    content = overrides.pop("content_bytes", STAND_IN)
+    provider_id = overrides.pop("provider_id", "demo-host")
+    media_type = overrides.pop("media_type", "text/plain")
+    sealed = seal_item(content, centre, report_id=report_id,
+                       item_id="item-1")
+    data: dict[str, Any] = {
+        "format": "childshield.report/1",
+        "report_id": report_id,
+        "provider": {"id": provider_id, "name": "Demo Hosting Ltd",
+                     "address": "1 Example Street, 1000 Brussels",
+                     "email": "abuse@demo-host.example", "country": "BE",
+                     "legal_representative": None},
+        "created": "2026-11-28T12:00:00Z",
+        "content": [{
+            "item_id": "item-1", "kind": "image", "media_type": media_type,
+            "signals": [
+                {"signal": "md5", "value": hashlib.md5(content).hexdigest()},
+                {"signal": "sha256", "value": hashlib.sha256(content).hexdigest()},
+            ],
+            "matched_indicators": [{"indicator_id": "ind-42", "signal": "md5",
+                                    "distance": 0, "bank": "demo-bank"}],
+            "sealed_content": sealed.model_dump(),
+            "file_name": "gradient.png",
+        }],
+        "other_data": {},
+        "abuse_type": "known",
+        "location": {"ip": "192.0.2.10", "port": 443, "time": "2026-11-28T10:00:00Z",
+                     "country": "DE"},
+        "users": [{"user_id": "u-123", "role": "uploader", "screen_name": "demo_user"}],
+        "third_country_reports": [],
+        "removal": {"status": "removed", "time": "2026-11-28T11:00:00Z"},
+        "urgent": False,
+        "legal_basis": "Regulation (EU) 2021/1232, Art. 3(1)(g)",
+        "human_review": {"reviewer": "reviewer-7", "decided_at": "2026-11-28T11:30:00Z",
+                         "decision": "confirm_known", "case_id": "case-9"},
+    }
+    data.update(overrides)
+    return data
 
 
 @dataclass
@@ -58,45 +96,8 @@ class Centre:
 
     def report(self, **overrides: Any) -> dict[str, Any]:
         """A valid Art. 13 report of ``provider_id`` (stand-in content)."""
-        report_id = overrides.pop("report_id", None) or str(uuid.uuid4())
-        content = overrides.pop("content_bytes", STAND_IN)
-        provider_id = overrides.pop("provider_id", self.provider_id)
-        media_type = overrides.pop("media_type", "text/plain")
-        sealed = seal_item(content, self.sealing.public_key, report_id=report_id,
-                           item_id="item-1")
-        data: dict[str, Any] = {
-            "format": "childshield.report/1",
-            "report_id": report_id,
-            "provider": {"id": provider_id, "name": "Demo Hosting Ltd",
-                         "address": "1 Example Street, 1000 Brussels",
-                         "email": "abuse@demo-host.example", "country": "BE",
-                         "legal_representative": None},
-            "created": "2026-11-28T12:00:00Z",
-            "content": [{
-                "item_id": "item-1", "kind": "image", "media_type": media_type,
-                "signals": [
-                    {"signal": "md5", "value": hashlib.md5(content).hexdigest()},
-                    {"signal": "sha256", "value": hashlib.sha256(content).hexdigest()},
-                ],
-                "matched_indicators": [{"indicator_id": "ind-42", "signal": "md5",
-                                        "distance": 0, "bank": "demo-bank"}],
-                "sealed_content": sealed.model_dump(),
-                "file_name": "gradient.png",
-            }],
-            "other_data": {},
-            "abuse_type": "known",
-            "location": {"ip": "192.0.2.10", "port": 443, "time": "2026-11-28T10:00:00Z",
-                         "country": "DE"},
-            "users": [{"user_id": "u-123", "role": "uploader", "screen_name": "demo_user"}],
-            "third_country_reports": [],
-            "removal": {"status": "removed", "time": "2026-11-28T11:00:00Z"},
-            "urgent": False,
-            "legal_basis": "Regulation (EU) 2021/1232, Art. 3(1)(g)",
-            "human_review": {"reviewer": "reviewer-7", "decided_at": "2026-11-28T11:30:00Z",
-                             "decision": "confirm_known", "case_id": "case-9"},
-        }
-        data.update(overrides)
-        return data
+        overrides.setdefault("provider_id", self.provider_id)
+        return build_report(self.sealing.public_key, **overrides)
 
     def sign(self, payload: Any, key: SigningKey | None = None, **kwargs: Any) -> dict[str, Any]:
         return sign_document(payload, key or self.signer, typ=REPORT_TYPE,

@@ -163,6 +163,11 @@ def test_next_report_is_served_urgent_first_and_held(centre: Centre) -> None:
                                          ["analyst"])
     other = centre.post("/centre/v1/analysis/next", {}, key=second_analyst).json()["case"]
     assert other["case_id"] != urgent_case
+    r = centre.post(f"/centre/v1/analysis/reports/{urgent_case}/unfounded",
+                    {"reasons": ["x"]}, key=second_analyst)
+    assert r.status_code == 409 and "held by" in r.json()["detail"]
+    r = centre.post(f"/centre/v1/analysis/reports/{urgent_case}/unfounded", {"reasons": ["x"]})
+    assert r.status_code == 200
 
 
 def test_known_report_matching_the_centre_bank_is_pre_assessed(centre: Centre) -> None:

@@ -69,6 +69,10 @@ def decide(session: Session, row: CentreReport, final: ReportStatus, actor: Prin
             now: datetime) -> None:
     check_transition(row.status, ReportStatus.ASSESSED)
     check_transition(ReportStatus.ASSESSED, final)
+    held = row.claimed_at is not None and as_utc(row.claimed_at) > now - CLAIM_TTL
+    if row.claimed_by and row.claimed_by != actor.actor and held:
+        raise ConflictError(f"report case {row.id} is held by {row.claimed_by}; one analyst "
+                            "decides a report")
     row.status = str(final)
     row.assessed_at = now
     row.assessed_by = actor.actor

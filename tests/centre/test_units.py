@@ -1,0 +1,63 @@
+"""Small pure pieces of the centre: delivery adapters fail closed, duplicate keys."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from childshield.centre.delivery import DeliveryError, FileSink, HttpSink, default_sink
+from childshield.centre.intake import signal_keys
+from childshield.exchange.referral import EUROPOL, Recipient
+from childshield.exchange.report import ContentItem
+
+
+def _recipient(endpoint: str | None) -> Recipient:
+    return Recipient(id="authority-x", kind="national_authority", name="X (test)",
+                     country="DE", endpoint=endpoint)
+
+
+def test_http_delivery_fails_closed_without_https() -> None:
+    with pytest.raises(DeliveryError, match="not HTTPS"):
+        HttpSink().deliver(_recipient("http://127.0.0.1:9/"), "ref-1", {"payload": {}})
+    with pytest.raises(DeliveryError, match="not HTTPS"):
+        HttpSink(allow_http=True).deliver(_recipient("ftp://example.org/"), "ref-1", {})
+
+
+def test_http_delivery_names_an_unreachable_recipient() -> None:
+    with pytest.raises(DeliveryError, match="authority-x: Connect"):
+        HttpSink(allow_http=True, timeout=2).deliver(_recipient("http://127.0.0.1:9/x"),
+                                                     "ref-1", {})
+
+
+def test_file_delivery_writes_one_file_per_recipient(tmp_path: Path) -> None:
+    sink = default_sink(tmp_path)
+    where = sink.deliver(EUROPOL, "ref-1", {"payload": {"a": 1}})
+    assert Path(where) == tmp_path / "europol" / "ref-1.json"
+    assert json.loads(Path(where).read_text()) == {"payload": {"a": 1}}
+    assert [p.name for p in (tmp_path / "europol").iterdir()] == ["ref-1.json"]  # no temp left
+    assert sink.adapter_for(_recipient("https://x.example/")).name == "http"
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    with pytest.raises(DeliveryError, match="cannot write"):
+        FileSink(blocked).deliver(EUROPOL, "ref-2", {})
+
+
+def _item(signals: list[dict[str, object]]) -> ContentItem:
+    sealed = {"alg": "X25519-HKDF-SHA256-A256GCM", "kid": "k", "epk": "e", "nonce": "n",
+              "ct": "c"}
+    return ContentItem.model_validate({"item_id": "i", "kind": "image",
+                                       "media_type": "image/png", "signals": signals,
+                                       "sealed_content": sealed})
+
+
+def test_duplicate_keys_skip_low_quality_pdq_and_hide_the_values() -> None:
+    flat = {"signal": "pdq", "value": "0" * 64, "quality": 0}
+    good = {"signal": "pdq", "value": "ab" * 32, "quality": 90}
+    md5 = {"signal": "md5", "value": "cd" * 16}
+    assert signal_keys(_item([flat])) == set()
+    keys = signal_keys(_item([good, md5]))
+    assert len(keys) == 2
+    assert all("ab" * 32 not in k and "cd" * 16 not in k for k in keys)
+    assert signal_keys(_item([md5])) < keys
