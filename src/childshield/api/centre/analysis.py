@@ -6,9 +6,9 @@ The analyst console calls these same routes from the browser (session cookie plu
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from childshield import audit
@@ -23,6 +23,9 @@ from childshield.centre.delivery import ReferralSink
 from childshield.crypto.encoding import utc_iso
 
 router = APIRouter(tags=["assessment (analysts)"])
+
+MAX_ID = 2**31 - 1
+CaseId = Annotated[int, Path(ge=1, le=MAX_ID, description="The centre's case number")]
 
 
 class UnfoundedIn(BaseModel):
@@ -52,7 +55,7 @@ def list_queue(
     session: DbSession,
     status: str = Query("received"),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ID),
     caller: Principal = require("analyst", "auditor"),
 ) -> list[dict[str, Any]]:
     rows = assessment.queue(session, status=status, limit=limit, offset=offset)
@@ -73,7 +76,7 @@ def take_next(session: DbSession, caller: Principal = require("analyst")
 
 @router.get("/analysis/reports/{case_id}", summary="One report, everything needed to decide")
 def get_case(
-    case_id: int,
+    case_id: CaseId,
     session: DbSession,
     caller: Principal = require("analyst"),
     config: CentreConfig = Depends(centre_config),
@@ -85,7 +88,7 @@ def get_case(
 @router.post("/analysis/reports/{case_id}/unfounded",
              summary="Decide: manifestly unfounded (the provider sees the reasons)",
              dependencies=[idempotent])
-def unfounded(case_id: int, body: UnfoundedIn, session: DbSession,
+def unfounded(case_id: CaseId, body: UnfoundedIn, session: DbSession,
               caller: Principal = require("analyst")) -> dict[str, Any]:
     row = assessment.mark_unfounded(session, case_id, body.reasons, caller)
     return assessment.summary(session, row)
@@ -94,7 +97,7 @@ def unfounded(case_id: int, body: UnfoundedIn, session: DbSession,
 @router.post("/analysis/reports/{case_id}/info-requests",
              summary="Ask the provider for more information", status_code=201,
              dependencies=[idempotent])
-def ask(case_id: int, body: QuestionIn, session: DbSession,
+def ask(case_id: CaseId, body: QuestionIn, session: DbSession,
         caller: Principal = require("analyst")) -> dict[str, Any]:
     request = assessment.request_info(session, case_id, body.question, caller)
     return {"request_id": request.request_id, "asked_at": utc_iso(request.asked_at)}
@@ -104,7 +107,7 @@ def ask(case_id: int, body: QuestionIn, session: DbSession,
              summary="Decide: forward to Europol and the competent national authority",
              dependencies=[idempotent])
 def forward(
-    case_id: int,
+    case_id: CaseId,
     body: ForwardIn,
     session: DbSession,
     caller: Principal = require("analyst"),

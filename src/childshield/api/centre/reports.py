@@ -71,7 +71,8 @@ def submit_report(
 @router.get("", summary="Signed answers of my reports changed since a cursor")
 def list_changes(
     session: DbSession,
-    since: int = Query(0, ge=0, description="The `next` of the previous page (0: from start)"),
+    since: int = Query(0, ge=0, le=2**31 - 1,
+                       description="The `next` of the previous page (0: from start)"),
     limit: int = Query(100, ge=1, le=answers.MAX_PAGE),
     caller: Principal = require("provider"),
     config: CentreConfig = Depends(centre_config),

@@ -22,7 +22,9 @@ def figures(session: DbSession,
     return stats.compute(session)
 
 
-@router.get("/csv", summary="Transparency figures as CSV (section, key, value)")
+@router.get("/csv", summary="Transparency figures as CSV (section, key, value)",
+            response_class=Response,
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
 def figures_csv(session: DbSession,
                 caller: Principal = require("admin", "analyst", "auditor", "authority")
                 ) -> Response:
