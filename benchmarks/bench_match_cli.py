@@ -1,17 +1,23 @@
 """End to end: ``childshield match --signal pdq --hashes FILE`` against faiss's flat index.
 
-The job: a bank of N random PDQ indicators imported from a python-threatexchange file, and
-Q query hashes (half near-duplicates of indicators at 0..31 bits, half random). We time the
-real command line (a fresh process each run, one core: ``taskset -c 0``, one thread), cold
-(no snapshot: the index is built from the database and saved) and warm (the snapshot is
-memory-mapped), and the reference: faiss ``IndexBinaryFlat`` (what python-threatexchange's
-PDQ index uses for exact search) doing the same range search (radius 31) on one thread, in
-the same run. Results must be identical (100% recall on both sides) or the run fails.
+    python benchmarks/bench_match_cli.py [--quick] [--indicators 1000000] [--queries 5000]
 
-    python benchmarks/bench_match_cli.py            # 1,000,000 indicators, 5,000 queries
-    python benchmarks/bench_match_cli.py --quick    # 100,000 indicators, 1,000 queries
+A bank of N random PDQ codes (benign noise) is imported into a fresh SQLite database with
+``childshield bank import``; Q query hashes (half planted near-duplicates with 0..40 bits
+flipped, half random) are matched with the real CLI at radius 31, one JSON line a query.
 
-Writes benchmarks/results/match_cli.md and .json.
+* ``childshield (first run)``: no snapshot yet; the index is built from the database and saved.
+* ``childshield``: later runs; the snapshot is memory-mapped (what every run after the first
+  pays). Median of three.
+* ``faiss-flat``: a Python process that loads a faiss IndexBinaryFlat of the same codes
+  (prebuilt with write_index_binary, so it pays no build), parses the same query file and
+  range-searches it at radius 31 (faiss: strict < 32), printing one JSON line a query with
+  the matched indicator ids and distances. Median of three.
+
+Every process runs on one core (taskset -c 0, one thread). Times are wall clock of the whole
+process (interpreter start included), and CPU time (user + sys of the child), since the
+machine is shared. The two outputs are checked to hold the same matches (same distances per
+query). Writes benchmarks/results/match_cli.{md,json}.
 """
 
 from __future__ import annotations
@@ -19,179 +25,184 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
-import sqlite3
+import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-RADIUS = 31
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+PY = sys.executable
+ONE_CORE = {"OMP_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+FAISS_SCRIPT = r"""
+import json, sys
+import numpy as np
+import faiss
+faiss.omp_set_num_threads(1)
+index = faiss.read_index_binary(sys.argv[1])
+lines = [l.strip() for l in open(sys.argv[2]) if l.strip()]
+q = np.frombuffer(bytes.fromhex("".join(lines)), np.uint8).reshape(-1, 32)
+lims, dist, labels = index.range_search(q, 32)
+out = sys.stdout
+for i, text in enumerate(lines):
+    a, b = lims[i], lims[i + 1]
+    order = np.lexsort((labels[a:b], dist[a:b]))
+    m = [{"indicator": int(labels[a + k]), "distance": int(dist[a + k])} for k in order]
+    out.write(json.dumps({"query": text, "matches": m}) + "\n")
+"""
 
 
-def make_data(n: int, q: int, seed: int = 20261129) -> tuple[np.ndarray, np.ndarray]:
+def one_core(cmd: list[str]) -> list[str]:
+    return ["taskset", "-c", "0", *cmd] if os.path.exists("/usr/bin/taskset") else cmd
+
+
+def timed_run(cmd: list[str], env: dict[str, str], stdout: Path | None = None) -> dict[str, Any]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    with open(stdout or os.devnull, "w") as out:
+        proc = subprocess.run(one_core(cmd), env=env, stdout=out, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode:
+        raise RuntimeError(f"{cmd[:4]} failed: {proc.stderr.decode()[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": after.ru_maxrss / 1024}
+
+
+def make_data(work: Path, n: int, n_q: int, seed: int = 7) -> tuple[Path, Path, Path]:
     rng = np.random.default_rng(seed)
     codes = rng.integers(0, 256, (n, 32), dtype=np.uint8)
-    near = codes[rng.integers(0, n, q // 2)].copy()
-    bits = np.unpackbits(near, axis=1)
-    for row, flips in zip(bits, rng.integers(0, RADIUS + 1, len(near)), strict=True):
-        row[rng.choice(256, flips, replace=False)] ^= 1
-    near = np.packbits(bits, axis=1)
-    random_queries = rng.integers(0, 256, (q - len(near), 32), dtype=np.uint8)
-    queries = np.concatenate([near, random_queries])
-    return codes, queries[rng.permutation(len(queries))]
-
-
-def to_hex(codes: np.ndarray) -> list[str]:
-    return [bytes(row).hex() for row in codes]
-
-
-def run_cli(args: list[str], env: dict[str, str], out: Path | None = None) -> tuple[float, float]:
-    """(wall, CPU) seconds of one ``childshield`` process pinned to core 0. On a shared,
-    busy machine the CPU time (user + system) is the fairer figure; both are reported."""
-    command = ["taskset", "-c", "0", sys.executable, "-m", "childshield", *args]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    with open(out or os.devnull, "w") as handle:
-        subprocess.run(command, env=env, stdout=handle, check=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
-
-
-def cpu_now() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def peak_child_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-
-
-def ours_to_pairs(output: Path, db_file: Path) -> set[tuple[int, str]]:
-    with sqlite3.connect(db_file) as conn:
-        value_of = dict(conn.execute("SELECT id, value FROM indicators"))
-    pairs = set()
-    for number, line in enumerate(output.read_text().splitlines()):
-        for match in json.loads(line)["matches"]:
-            pairs.add((number, value_of[match["indicator"]]))
-    return pairs
-
-
-def faiss_range_search(codes: np.ndarray, queries: np.ndarray) -> tuple[float, float, set]:
+    bank = work / "indicators.txt"
+    bank.write_text("".join(f"pdq {c.tobytes().hex()}\n" for c in codes))
+    half = n_q // 2
+    bits = np.unpackbits(codes[rng.integers(0, n, half)], axis=1)
+    for i, k in enumerate(rng.integers(0, 41, half)):
+        bits[i, rng.choice(256, int(k), replace=False)] ^= 1
+    queries = np.concatenate(
+        [np.packbits(bits, axis=1), rng.integers(0, 256, (n_q - half, 32), dtype=np.uint8)]
+    )[rng.permutation(n_q)]
+    qfile = work / "queries.txt"
+    qfile.write_text("".join(q.tobytes().hex() + "\n" for q in queries))
     import faiss
 
-    faiss.omp_set_num_threads(1)
-    start = cpu_now()
     index = faiss.IndexBinaryFlat(256)
     index.add(codes)
-    built = cpu_now()
-    lims, _, labels = index.range_search(queries, RADIUS + 1)  # faiss: distance < radius
-    searched = cpu_now()
-    hexes = to_hex(codes)
-    pairs = {
-        (i, hexes[label]) for i in range(len(queries)) for label in labels[lims[i] : lims[i + 1]]
-    }
-    return built - start, searched - built, pairs
+    fidx = work / "flat.faissindex"
+    faiss.write_index_binary(index, str(fidx))
+    return bank, qfile, fidx
+
+
+def distances_per_query(path: Path) -> list[list[int]]:
+    out = []
+    for line in path.read_text().splitlines():
+        doc = json.loads(line)
+        out.append(sorted(int(m["distance"]) for m in doc["matches"]))
+    return out
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--indicators", type=int)
-    parser.add_argument("--queries", type=int)
-    args = parser.parse_args()
-    n = args.indicators or (100_000 if args.quick else 1_000_000)
-    q = args.queries or (1_000 if args.quick else 5_000)
-    codes, queries = make_data(n, q)
-
-    with tempfile.TemporaryDirectory(prefix="bench-match-") as tmp_name:
-        tmp = Path(tmp_name)
-        env = dict(os.environ)
-        env.update(
-            CHILDSHIELD_DATA_DIR=str(tmp / "data"),
-            PYTHONPATH=str(REPO / "src"),
-            NUMBA_NUM_THREADS="1",
-            OMP_NUM_THREADS="1",
-        )
-        env.pop("CHILDSHIELD_DATABASE_URL", None)
-        db_file = tmp / "bench.db"
-        db = ["--db", f"sqlite:///{db_file}"]
-        indicator_file, query_file = tmp / "indicators.txt", tmp / "queries.txt"
-        indicator_file.write_text("".join(f"pdq {h}\n" for h in to_hex(codes)))
-        query_file.write_text("".join(f"{h}\n" for h in to_hex(queries)))
-
-        run_cli(["bank", "create", "bench", *db], env)
-        t_import = run_cli(["bank", "import", "bench", str(indicator_file), *db], env)
-        match = ["match", "--signal", "pdq", "--hashes", str(query_file), "--json", *db]
-        out = tmp / "out.jsonl"
-        t_cold = run_cli(match, env, out)
-        t_warm = min((run_cli(match, env, out) for _ in range(3)), key=lambda t: t[1])
-        t_noop = min((run_cli(["bank", "list", *db], env) for _ in range(2)), key=lambda t: t[1])
-        rss = peak_child_rss_mb()
-        ours = ours_to_pairs(out, db_file)
-
-    f_build, f_search, reference = faiss_range_search(codes, queries)
-    if ours != reference:
-        missing, extra = len(reference - ours), len(ours - reference)
-        raise SystemExit(f"results differ from faiss: {missing} missing, {extra} extra")
-    result = {
-        "indicators": n,
-        "queries": q,
-        "matches": len(ours),
-        "import_wall_s": round(t_import[0], 2),
-        "import_cpu_s": round(t_import[1], 2),
-        "match_cold_wall_s": round(t_cold[0], 3),
-        "match_cold_cpu_s": round(t_cold[1], 3),
-        "match_warm_wall_s": round(t_warm[0], 3),
-        "match_warm_cpu_s": round(t_warm[1], 3),
-        "cli_startup_cpu_s": round(t_noop[1], 3),
-        "peak_rss_mb": round(rss),
-        "faiss_flat_add_cpu_s": round(f_build, 3),
-        "faiss_flat_search_cpu_s": round(f_search, 3),
-        "ratio_faiss_search_over_warm_cli_cpu": round(f_search / t_warm[1], 2),
-        "ratio_faiss_search_over_warm_cli_search_only": round(
-            f_search / max(t_warm[1] - t_noop[1], 1e-3), 2
-        ),
-        "identical_results": True,
-        "load_average_at_end": round(os.getloadavg()[0], 1),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}",
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="50,000 indicators, 1,000 queries")
+    p.add_argument("--indicators", type=int, default=1_000_000)
+    p.add_argument("--queries", type=int, default=5_000)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--work", type=Path, default=Path("/tmp/childshield-bench-match"))
+    args = p.parse_args()
+    n, n_q = (50_000, 1_000) if args.quick else (args.indicators, args.queries)
+    work = args.work / f"{n}-{n_q}"
+    if work.exists():
+        subprocess.run(["rm", "-rf", str(work)], check=True)
+    work.mkdir(parents=True)
+    bank, qfile, fidx = make_data(work, n, n_q)
+    env = {
+        **os.environ,
+        **ONE_CORE,
+        "PYTHONPATH": str(ROOT / "src"),
+        "CHILDSHIELD_DATA_DIR": str(work / "data"),
+        "CHILDSHIELD_DATABASE_URL": f"sqlite:///{work / 'bench.db'}",
     }
-    print(json.dumps(result, indent=2))
-    results_dir = HERE / "results"
-    results_dir.mkdir(exist_ok=True)
-    (results_dir / "match_cli.json").write_text(json.dumps(result, indent=2) + "\n")
-    r = result
-    (results_dir / "match_cli.md").write_text(
-        "# `childshield match --signal pdq --hashes` vs faiss IndexBinaryFlat\n\n"
-        f"{n:,} random PDQ indicators (imported from a pytx file into SQLite), {q:,} queries "
-        f"(half near-duplicates at 0-31 bits, half random), radius {RADIUS}, one core, one "
-        f"thread. Results identical to faiss ({len(ours):,} matches). Machine: "
-        f"{r['machine']}, load average {r['load_average_at_end']} (shared; CPU seconds are "
-        "the comparable figure).\n\n"
-        "| step | wall s | CPU s |\n|---|---|---|\n"
-        f"| `bank import` | {t_import[0]:.2f} | {t_import[1]:.2f} |\n"
-        f"| `match --hashes`, cold (index built from the DB, snapshot saved) | {t_cold[0]:.2f} "
-        f"| {t_cold[1]:.2f} |\n"
-        f"| `match --hashes`, warm (snapshot memory-mapped), whole process | {t_warm[0]:.2f} "
-        f"| {t_warm[1]:.2f} |\n"
-        f"| of which process start-up + migration check (`bank list`) | {t_noop[0]:.2f} | "
-        f"{t_noop[1]:.2f} |\n"
-        f"| faiss IndexBinaryFlat add (in-process) | | {f_build:.3f} |\n"
-        f"| faiss IndexBinaryFlat range_search (in-process) | | {f_search:.3f} |\n\n"
-        f"faiss range_search CPU / our whole warm `match` process CPU: "
-        f"**{r['ratio_faiss_search_over_warm_cli_cpu']}x**; against our process minus its "
-        f"start-up: {r['ratio_faiss_search_over_warm_cli_search_only']}x. "
-        f"Peak RSS of any CLI process: {rss:.0f} MB.\n"
+    cli = [PY, "-m", "childshield"]
+    report: dict[str, Any] = {
+        "command": " ".join(["python", "benchmarks/bench_match_cli.py", *sys.argv[1:]]),
+        "indicators": n,
+        "queries": n_q,
+        "load_average_at_start": os.getloadavg(),
+    }
+    print(f"importing {n:,} indicators", file=sys.stderr, flush=True)
+    subprocess.run(
+        one_core([*cli, "bank", "create", "bench-indicators"]),
+        env=env,
+        check=True,
+        capture_output=True,
     )
+    report["bank_import"] = timed_run([*cli, "bank", "import", "bench-indicators", str(bank)], env)
+    match = [*cli, "match", "--signal", "pdq", "--hashes", str(qfile), "--json"]
+    ours_out, faiss_out = work / "childshield.jsonl", work / "faiss.jsonl"
+    print("childshield first run (builds the snapshot)", file=sys.stderr, flush=True)
+    report["childshield_first_run"] = timed_run(match, env, ours_out)
+    runs: dict[str, list[dict[str, Any]]] = {"childshield": [], "faiss-flat": []}
+    script = work / "faiss_match.py"
+    script.write_text(FAISS_SCRIPT)
+    for r in range(args.repeat):
+        print(f"round {r + 1}/{args.repeat}", file=sys.stderr, flush=True)
+        runs["childshield"].append(timed_run(match, env, ours_out))
+        runs["faiss-flat"].append(
+            timed_run([PY, str(script), str(fidx), str(qfile)], env, faiss_out)
+        )
+    for name, rs in runs.items():
+        report[name] = {
+            "wall_s": statistics.median(x["wall_s"] for x in rs),
+            "cpu_s": statistics.median(x["cpu_s"] for x in rs),
+            "runs": rs,
+        }
+    ours, theirs = distances_per_query(ours_out), distances_per_query(faiss_out)
+    report["same_matches"] = ours == theirs
+    report["queries_with_matches"] = sum(1 for d in ours if d)
+    report["total_matches"] = sum(len(d) for d in ours)
+    report["speedup_wall"] = report["faiss-flat"]["wall_s"] / report["childshield"]["wall_s"]
+    report["speedup_cpu"] = report["faiss-flat"]["cpu_s"] / report["childshield"]["cpu_s"]
+    report["load_average_at_end"] = os.getloadavg()
+    write_report(report)
+    print((RESULTS / "match_cli.md").read_text())
+
+
+def write_report(r: dict[str, Any]) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "match_cli.json").write_text(json.dumps(r, indent=2) + "\n")
+    rows = [
+        ("childshield match (snapshot mapped)", r["childshield"]),
+        ("faiss IndexBinaryFlat script (prebuilt index)", r["faiss-flat"]),
+        ("childshield match, first run (builds snapshot)", r["childshield_first_run"]),
+        ("childshield bank import", r["bank_import"]),
+    ]
+    lines = [
+        f"# End to end: `childshield match --signal pdq --hashes FILE`, "
+        f"{r['queries']:,} queries, {r['indicators']:,} indicators",
+        "",
+        "One core each (taskset -c 0, one thread); whole process timed, interpreter start "
+        "included; median of the repeated runs. The machine is shared (load average "
+        f"{r['load_average_at_start'][0]:.1f} at start, {r['load_average_at_end'][0]:.1f} at "
+        "end), so CPU time is given beside wall time.",
+        f"Command: `{r['command']}`",
+        "",
+        "| what | wall s | CPU s |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {name} | {x['wall_s']:.2f} | {x['cpu_s']:.2f} |" for name, x in rows]
+    lines += [
+        "",
+        f"Speed-up over faiss flat: {r['speedup_wall']:.1f}x wall, {r['speedup_cpu']:.1f}x CPU. "
+        f"Same matches in both outputs: {r['same_matches']} "
+        f"({r['total_matches']:,} matches over {r['queries_with_matches']:,} queries).",
+        "",
+    ]
+    (RESULTS / "match_cli.md").write_text("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,13 @@ def _app(sqlite_url: str) -> FastAPI:
     def unsafe() -> None:
         raise ChildshieldError("internal detail that must not leak")
 
+    @boom.get("/provider/v1/test-overflow/{n}")
+    def overflow(n: int) -> None:  # an unbounded id straight into the driver
+        from childshield.store.models.auth import ApiKey
+
+        with app.state.database.session() as session:
+            session.get(ApiKey, n)
+
     app.include_router(boom)
     return app
 
@@ -62,7 +69,9 @@ def _cases(key: str, reviewer: str) -> dict[str, tuple[str, str, dict[str, objec
         "403-wrong-side": ("GET", "/centre/v1/whoami", {"headers": auth}),
         "404-unknown-path": ("GET", "/provider/v1/no-such-thing", {"headers": auth}),
         "404-other-object": ("GET", "/provider/v1/keys/999999", {"headers": auth}),
-        "405-method": ("PUT", "/provider/v1/health", {}),
+        "405-method": ("PUT", "/provider/v1/health", {"headers": auth}),
+        "401-before-the-body-is-read": ("POST", "/provider/v1/keys", {
+            "headers": {"content-type": "application/json"}, "content": b'{"roles": ['}),
         "400-malformed-json": ("POST", "/provider/v1/keys", {
             "headers": {**auth, "content-type": "application/json"}, "content": b'{"roles": ['}),
         "415-wrong-content-type": ("POST", "/provider/v1/keys", {
@@ -73,8 +82,10 @@ def _cases(key: str, reviewer: str) -> dict[str, tuple[str, str, dict[str, objec
         "413-content-length": ("POST", "/provider/v1/keys", {
             "headers": {**auth, "content-type": "application/json"},
             "content": b" " * (LIMIT + 1)}),
-        "500-unexpected": ("GET", "/provider/v1/test-boom", {}),
-        "500-unsafe-error": ("GET", "/provider/v1/test-unsafe", {}),
+        "400-number-out-of-range": ("GET", f"/provider/v1/test-overflow/{2**70}",
+                                    {"headers": auth}),
+        "500-unexpected": ("GET", "/provider/v1/test-boom", {"headers": auth}),
+        "500-unsafe-error": ("GET", "/provider/v1/test-unsafe", {"headers": auth}),
     }
 
 
@@ -98,8 +109,8 @@ def test_problem_shapes_match_golden(live: tuple[LiveServer, str]) -> None:
 
 
 def test_internal_errors_say_nothing(live: tuple[LiveServer, str]) -> None:
-    server, _ = live
-    r = httpx.get(server.url + "/provider/v1/test-boom")
+    server, keys = live
+    r = httpx.get(server.url + "/provider/v1/test-boom", headers=bearer(json.loads(keys)["admin"]))
     assert r.status_code == 500
     assert "passwd" not in r.text and "secret" not in r.text
     assert r.headers["x-request-id"]

@@ -163,3 +163,49 @@ def test_server_error_releases_the_key(live_server, db_url: str,  # type: ignore
     assert second.status_code == 200 and second.json() == {"calls": 2}
     third = http.post(server.url + "/provider/v1/test-flaky", headers=headers)
     assert third.json() == {"calls": 2} and third.headers["idempotent-replayed"] == "true"
+
+
+def test_concurrent_retries_run_the_write_once(live_server, db_url: str,  # type: ignore[no-untyped-def]
+                                               http: httpx.Client) -> None:
+    """While the first request with a key runs, retries get 409; afterwards, the replay."""
+    import threading
+
+    from fastapi import APIRouter
+
+    from childshield.api.app import create_app
+    from childshield.api.auth import require
+    from childshield.api.idempotency import idempotent
+    from childshield.settings import Settings
+    from childshield.store import open_database
+
+    entered, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+    app = create_app("provider", open_database(db_url), Settings())
+    slow = APIRouter()
+
+    @slow.post("/provider/v1/test-slow", dependencies=[idempotent])
+    def run(caller=require("integration")) -> dict[str, int]:  # type: ignore[no-untyped-def]
+        calls.append(1)
+        entered.set()
+        assert release.wait(30)
+        return {"calls": len(calls)}
+
+    app.include_router(slow)
+    server = live_server(app=app)
+    key = add_tenant_with_key(server.database, "acme", "provider", ["integration"])
+    headers = {**bearer(key), "Idempotency-Key": "once", "Content-Type": "application/json"}
+    first: list[httpx.Response] = []
+    worker = threading.Thread(target=lambda: first.append(
+        httpx.post(server.url + "/provider/v1/test-slow", headers=headers, content=b"{}",
+                   timeout=60)))
+    worker.start()
+    assert entered.wait(30)
+    retries = [http.post(server.url + "/provider/v1/test-slow", headers=headers, content=b"{}")
+               for _ in range(3)]
+    assert [r.status_code for r in retries] == [409, 409, 409]
+    release.set()
+    worker.join(60)
+    assert first[0].status_code == 200 and first[0].json() == {"calls": 1}
+    replay = http.post(server.url + "/provider/v1/test-slow", headers=headers, content=b"{}")
+    assert replay.json() == {"calls": 1} and replay.headers["idempotent-replayed"] == "true"
+    assert len(calls) == 1

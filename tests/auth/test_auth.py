@@ -141,3 +141,30 @@ def test_demo_seed_prints_working_credentials(sqlite_url: str) -> None:
         for key in second.api_keys:
             assert service.authenticate_key(session, key["key"]).side == Side(key["side"])
     assert first.users[0]["password"] != second.users[0]["password"]
+
+
+def test_repeated_failed_logins_lock_the_account(sqlite_url: str) -> None:
+    from childshield import audit
+    from childshield.store import open_database
+
+    database = open_database(sqlite_url)
+    with database.session() as session:
+        tenant = service.create_tenant(session, "acme", "provider", actor="test")
+        user = service.create_user(session, tenant, "r@acme.example", "a-long-password!",
+                                   ["reviewer"], actor="test")
+        with pytest.raises(AuthenticationError):
+            service.login(session, "r@acme.example", "wrong-password!", Side.PROVIDER,
+                          ttl=timedelta(minutes=5))
+    with database.session() as session:  # nine more failures (as the login form records them)
+        for _ in range(service.MAX_FAILED_LOGINS - 1):
+            audit.record(session, f"user:{user.id}", "session.login", "user", user.id,
+                         outcome="denied", tenant_id=tenant.id)
+    with database.session() as session, pytest.raises(AuthenticationError):
+        service.login(session, "r@acme.example", "a-long-password!", Side.PROVIDER,
+                      ttl=timedelta(minutes=5))
+    with database.session() as session:  # another account is not affected
+        service.create_user(session, tenant, "s@acme.example", "a-long-password!",
+                            ["reviewer"], actor="test")
+        service.login(session, "s@acme.example", "a-long-password!", Side.PROVIDER,
+                      ttl=timedelta(minutes=5))
+    database.dispose()

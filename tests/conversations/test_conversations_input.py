@@ -114,3 +114,26 @@ def test_state_is_bounded():
                                                       "delete the chat"})
     result = monitor.result("evidence")
     assert sum(1 for i in result.indicators if i["category"] == "isolation") <= 2
+
+
+def test_a_monitor_can_be_fed_from_several_threads():
+    import threading
+
+    monitor = ConversationMonitor()
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(200):
+                monitor.feed(f"t{n}-{i % 20}", {"author": f"a{i % 3}", "text": "how old are you"})
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(monitor) == 80
+    assert sum(monitor.result(f"t{n}-{k}").messages for n in range(4) for k in range(20)) == 800

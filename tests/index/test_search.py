@@ -60,7 +60,7 @@ def assert_same(got: object, want: object) -> None:
     n=st.integers(0, 400),
     clustered=st.booleans(),
     radius=st.sampled_from(RADII) | st.integers(0, 256),
-    strategy=st.sampled_from(["auto", "probe", "scan"]),
+    strategy=st.sampled_from(["auto", "probe", "batch", "scan"]),
     buffer_limit=st.sampled_from([1, 7, 64, 4096]),
 )
 def test_search_equals_brute_force(
@@ -86,6 +86,7 @@ def test_probe_path_on_a_larger_clustered_index(radius: int) -> None:
     q = queries_for(codes, 7, 150)
     want = brute_force_search(ids, codes, q, radius)
     assert_same(idx.search(q, radius, "probe"), want)
+    assert_same(idx.search(q, radius, "batch"), want)
     assert_same(idx.search(q, radius), want)
     assert want.ids.size > (150 if radius >= 31 else 0)  # clusters really produce many hits
 
@@ -106,10 +107,11 @@ def test_every_code_exactly_at_the_radius_is_found() -> None:
     codes = np.concatenate(variants)
     idx = HammingIndex()
     idx.add(np.arange(len(codes)), codes)
-    res = idx.search(base, 31, "probe")
-    assert sorted(i for i, _ in res.for_query(0)) == list(range(len(codes)))
-    assert {d for _, d in res.for_query(0)} == {31}
-    assert idx.search(base, 30, "probe").for_query(0) == []
+    for strategy in ("probe", "batch"):
+        res = idx.search(base, 31, strategy)
+        assert sorted(i for i, _ in res.for_query(0)) == list(range(len(codes)))
+        assert {d for _, d in res.for_query(0)} == {31}
+        assert idx.search(base, 30, strategy).for_query(0) == []
 
 
 def test_for_query_is_sorted_by_distance_and_has_no_duplicates() -> None:
@@ -210,3 +212,19 @@ def test_empty_index_and_empty_queries() -> None:
     assert res.offsets.tolist() == [0, 0, 0, 0] and len(res) == 3
     idx.add(np.arange(2), np.zeros((2, 32), np.uint8))
     assert len(idx.search(np.zeros((0, 32), np.uint8))) == 0
+
+
+def test_huge_result_sets_are_complete() -> None:
+    """One tight cluster: every query hits nearly everything (output and candidate buffers
+    of the kernels overflow and are resumed)."""
+    rng = np.random.default_rng(4)
+    centre = rng.integers(0, 256, (1, 32), dtype=np.uint8)
+    codes = flip(np.repeat(centre, 3000, axis=0), rng.integers(0, 6, 3000), rng)
+    ids = np.arange(3000, dtype=np.int64)
+    idx = HammingIndex()
+    idx.add(ids, codes)
+    q = flip(np.repeat(centre, 40, axis=0), rng.integers(0, 6, 40), rng)
+    want = brute_force_search(ids, codes, q, 31)
+    assert want.ids.size > 100_000
+    for strategy in ("probe", "batch", "scan"):
+        assert_same(idx.search(q, 31, strategy), want)

@@ -220,3 +220,32 @@ def test_exact_signals_and_bad_queries(database: Database, tmp_path: Path) -> No
     assert matcher.match_exact("md5", [MD5]) == [[]]
     with pytest.raises(SignalValueError, match="query 2: pdq value must be 64 hex digits"):
         matcher.match_pdq(["0" * 64, "abc"])
+
+
+def test_one_matcher_shared_by_threads(
+    database: Database, tmp_path: Path, rng: random.Random
+) -> None:
+    """The service shares one Matcher between request threads while indicators arrive."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    service = BankService(database)
+    service.create("test-indicators")
+    values = [random_pdq(rng) for _ in range(60)]
+    ids = add(
+        service, "test-indicators", *(IndicatorRecord("pdq", v, "image") for v in values[:20])
+    )
+    matcher = Matcher(database, index_dir=tmp_path / "index")
+
+    def lookup(i: int) -> list[int]:
+        return [m.indicator for m in matcher.match_pdq([values[i % 20]])[0]]
+
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(lookup, i) for i in range(80)]
+        for start in range(20, 60, 10):  # new indicators while the lookups run
+            add(
+                service,
+                "test-indicators",
+                *(IndicatorRecord("pdq", v, "image") for v in values[start : start + 10]),
+            )
+        assert [f.result() for f in futures] == [[ids[i % 20]] for i in range(80)]
+    assert all(len(found) == 1 for found in matcher.match_pdq(values))

@@ -100,3 +100,27 @@ def test_killed_scan_resumes_where_it_stopped(tmp_path: Path, bank_db: tuple[str
     assert summary["matched"] == 1
     rows = result_lines(out)[1:]
     assert sorted(r["path"] for r in rows) == sorted(str(p.resolve()) for p in paths)
+
+
+def test_workers_robust_variants_find_a_mirrored_copy(tmp_path: Path, sqlite_url: str) -> None:
+    """The workers compute the robustness query variants and the parent matches them: a
+    mirrored copy of an indicator picture (plain PDQ ~half the bits away) is found."""
+    from PIL import Image
+
+    indicator = tmp_path / "indicator.png"
+    drawn_picture(11, (480, 360)).save(indicator)
+    cli("bank", "create", "test-indicators", db=sqlite_url, check=True)
+    cli("bank", "add", "test-indicators", str(indicator), db=sqlite_url, check=True)
+    root = tmp_path / "media"
+    root.mkdir()
+    mirrored = root / "mirrored.jpg"
+    Image.open(indicator).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(mirrored, quality=90)
+    drawn_picture(12, (480, 360)).save(root / "unrelated.png")
+    plain = (int(hash_file(indicator)["pdq"], 16) ^ int(hash_file(mirrored)["pdq"], 16))
+    assert plain.bit_count() > 31, "plain PDQ alone must miss the mirrored copy"
+    out = tmp_path / "results.jsonl"
+    done = cli("scan", str(root), "--bank", "test-indicators", "--out", str(out), db=sqlite_url)
+    assert done.returncode == ExitCode.OK, done.stderr
+    rows = {Path(r["path"]).name: r for r in result_lines(out)[1:]}
+    assert rows["mirrored.jpg"]["matches"], "the mirrored copy must match"
+    assert rows["unrelated.png"]["matches"] == []

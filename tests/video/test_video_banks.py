@@ -9,7 +9,12 @@ from video_testkit import background_frame, drawn_indicator, drawn_motion, write
 
 from childshield.exchange.indicator_record import IndicatorRecord
 from childshield.matching import BankService, Matcher
-from childshield.matching.video_search import VideoMatcher, video_indicator_records
+from childshield.matching.video_search import (
+    VideoMatcher,
+    indicator_records_for_video,
+    match_video_file,
+    video_indicator_records,
+)
 from childshield.signals.video_pdq import luma_from_rgb, pdq_hex_from_luma
 from childshield.signals.vpdq import INDICATOR_FRAME_INTERVAL, hash_frames, hash_video
 from childshield.store.banks import Provenance
@@ -60,3 +65,13 @@ def test_clip_and_embedded_image_found_through_the_banks(database, tmp_path: Pat
     # unrelated footage matches nothing
     plain = write_video(tmp_path / "plain.mp4", (background_frame(i / 10) for i in range(80)))
     assert matcher.match(hash_frames(plain, robust=True)) == []
+
+    # the file-level helpers `childshield match` / `bank add` use
+    out = match_video_file(matcher, clip)
+    assert out["media"] == "video" and [m["source"] for m in out["matches"]] == ["ind.mp4"]
+    assert out["matches"][0]["query_match"] >= 0.8
+    (tmp_path / "broken.mp4").write_bytes(b"not a video")
+    assert match_video_file(matcher, tmp_path / "broken.mp4")["error_type"] == "corrupt-media"
+    records = indicator_records_for_video(indicator_video)
+    assert [r.signal for r in records] == ["vpdq", "md5", "sha256"]
+    assert records[0].source == str(indicator_video)

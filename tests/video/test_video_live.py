@@ -7,13 +7,21 @@ an HLS folder, and shows the drawn indicator image from second 3 to second 6.
 from __future__ import annotations
 
 import os
+import socket
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from video_testkit import BruteForceFrameIndex, LiveWriter, background_frame, drawn_indicator
+from video_testkit import (
+    BruteForceFrameIndex,
+    LiveWriter,
+    background_frame,
+    drawn_indicator,
+    write_video,
+)
 
 from childshield.scan.live import LiveMonitor, LiveSettings
 from childshield.signals.video_pdq import luma_from_rgb, pdq_hex_from_luma
@@ -177,3 +185,51 @@ def test_stop_ends_a_running_monitor(image_bank: BruteForceFrameIndex) -> None:
     writer.join(timeout=30)
     assert seen[-1]["event"] == "ended" and seen[-1]["reason"] == "stopped"
     assert seen[-1]["frames"] < 200
+
+
+def test_network_stall_then_reconnect(image_bank: BruteForceFrameIndex, tmp_path: Path) -> None:
+    """A TCP source that goes silent is reopened; the second connection delivers the stream."""
+    frames = (frame_at(i) for i in range(100))
+    recording = write_video(tmp_path / "rec.ts", frames, fps=FPS, container_format="mpegts")
+    data = recording.read_bytes()
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(2)
+    port = server.getsockname()[1]
+    release = threading.Event()
+
+    def serve() -> None:
+        first, _ = server.accept()
+        first.sendall(data[: len(data) // 5])  # about 2 s of stream, then silence
+        second, _ = server.accept()
+        second.sendall(data)
+        second.close()
+        release.wait(30)
+        first.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    settings = LiveSettings(input_format="mpegts", stall_timeout=1.0, reconnect_delay=0.1)
+    try:
+        events = list(LiveMonitor(f"tcp://127.0.0.1:{port}", image_bank, settings).events())
+    finally:
+        release.set()
+        server.close()
+    kinds = [e["event"] for e in events]
+    assert kinds[:4] == ["started", "stalled", "reconnecting", "started"]
+    [alert] = alerts(events)
+    assert SHOWN[0] <= alert["stream_time"] <= SHOWN[0] + 1.0
+    assert events[-1]["reason"] == "end-of-stream" and events[-1]["connections"] == 2
+
+
+def test_unreachable_network_source_gives_up_after_the_reconnects(
+    image_bank: BruteForceFrameIndex,
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = LiveSettings(reconnects=2, reconnect_delay=0.05, stall_timeout=1.0,
+                            open_timeout=1.0)
+    events = list(LiveMonitor(f"tcp://127.0.0.1:{port}", image_bank, settings).events())
+    kinds = [e["event"] for e in events]
+    assert kinds.count("reconnecting") == 2
+    assert events[-1]["event"] == "ended" and events[-1]["reason"] in {"error", "stalled"}

@@ -24,7 +24,12 @@ from childshield import __version__
 from childshield.api import problems
 from childshield.api.auth import ROLES_ATTR, roles_for_side
 from childshield.api.idempotency import IdempotencyMiddleware, IdempotentReplay, replay_handler
-from childshield.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from childshield.api.middleware import (
+    BodySizeLimitMiddleware,
+    CredentialsFirstMiddleware,
+    RequestContextMiddleware,
+    path_pattern,
+)
 from childshield.api.registry import mounts_for
 from childshield.auth.roles import Side
 from childshield.settings import Settings, get_settings
@@ -178,10 +183,14 @@ def create_app(
         )
 
     _install_openapi(app)
-    # Middleware, innermost first: idempotency stores responses, the body limit sits
-    # outside it, request ids and security headers outermost.
+    public = [(method, path_pattern(path)) for (method, path), roles in access_rules(app).items()
+              if roles is None]
+    # Middleware, innermost first: idempotency stores responses, the body limit and the
+    # credentials check sit outside it, request ids and security headers outermost.
     app.add_middleware(IdempotencyMiddleware, database=database)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.api_max_body_bytes)
+    app.add_middleware(CredentialsFirstMiddleware, public=public,
+                       prefixes=tuple(f"/{side}/v1/" for side in sides))
     app.add_middleware(RequestContextMiddleware)
     return app
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 
 from starlette.datastructures import MutableHeaders
@@ -21,7 +22,12 @@ CONSOLE_CSP = (
 
 
 async def send_problem(
-    send: Send, error: ChildshieldError, instance: str, *, close: bool = False
+    send: Send,
+    error: ChildshieldError,
+    instance: str,
+    *,
+    close: bool = False,
+    extra_headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
     """Send a problem+json response straight from middleware (before any route ran)."""
     from childshield.api.problems import PROBLEM_JSON, problem_body
@@ -36,6 +42,7 @@ async def send_problem(
     ]
     if close:  # the unread body stays on the connection: do not reuse it
         headers.append((b"connection", b"close"))
+    headers.extend(extra_headers or [])
     await send({"type": "http.response.start", "status": body["status"], "headers": headers})
     await send({"type": "http.response.body", "body": data})
 
@@ -84,6 +91,51 @@ class RequestContextMiddleware:
                           request_id)
             if not started:
                 await send_problem(send_with_headers, ChildshieldError(), path)
+
+
+class CredentialsFirstMiddleware:
+    """401 for API requests that carry no credentials at all, before the body is read.
+
+    Without this, FastAPI parses and validates the body before the auth dependency runs,
+    so an anonymous client could make the server read a large upload or learn the schema
+    from validation errors. Requests with credentials go on (the dependency checks them);
+    ``public`` routes (``x-public`` in OpenAPI) are left alone.
+    """
+
+    def __init__(self, app: ASGIApp, public: list[tuple[str, re.Pattern[str]]],
+                 prefixes: tuple[str, ...]) -> None:
+        self.app = app
+        self.public = public
+        self.prefixes = prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith(self.prefixes):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        has_credentials = b"authorization" in headers or b"cs_session=" in headers.get(
+            b"cookie", b"")
+        method = scope.get("method", "GET")
+        if has_credentials or any(
+            (m == method or (m == "GET" and method == "HEAD")) and rx.fullmatch(path)
+            for m, rx in self.public
+        ):
+            await self.app(scope, receive, send)
+            return
+        from childshield.errors import AuthenticationError
+
+        await send_problem(send, AuthenticationError(
+            "authentication required: send an API key as 'Authorization: Bearer csk_...'"),
+            path, close=True, extra_headers=[(b"www-authenticate", b"Bearer")])
+
+
+def path_pattern(template: str) -> re.Pattern[str]:
+    """``/provider/v1/keys/{key_id}`` -> a regex matching concrete paths."""
+    parts = re.split(r"(\{[^}]+\})", template)
+    return re.compile("".join(
+        "[^/]+" if p.startswith("{") and not p.endswith(":path}") else
+        ".+" if p.startswith("{") else re.escape(p) for p in parts))
 
 
 class BodySizeLimitMiddleware:
@@ -154,4 +206,11 @@ class BodySizeLimitMiddleware:
         return PayloadTooLargeError(f"request body over the limit of {self.max_bytes} bytes")
 
 
-__all__ = ["CONSOLE_CSP", "BodySizeLimitMiddleware", "RequestContextMiddleware", "send_problem"]
+__all__ = [
+    "CONSOLE_CSP",
+    "BodySizeLimitMiddleware",
+    "CredentialsFirstMiddleware",
+    "RequestContextMiddleware",
+    "path_pattern",
+    "send_problem",
+]

@@ -180,8 +180,21 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return problem_response(ChildshieldError(), _instance(request))
 
 
+async def _junk_reached_the_driver(request: Request, exc: Exception) -> Response:
+    """Client junk that no schema caught and a database driver or encoder refused: a
+    number too large for a 64-bit column, text with unpaired surrogates. A 400, not a
+    500 (the route should still validate its input; this is the safety net)."""
+    log.warning("%s on %s %s (request %s): %s", type(exc).__name__, request.method,
+                request.url.path, getattr(request.state, "request_id", "-"), exc)
+    message = ("a number in the request is out of range" if isinstance(exc, OverflowError)
+               else "text in the request is not valid Unicode")
+    return problem_response(MalformedRequestError(message), _instance(request))
+
+
 def install(app: FastAPI) -> None:
     """Register the problem+json handlers on ``app``."""
+    app.add_exception_handler(OverflowError, _junk_reached_the_driver)
+    app.add_exception_handler(UnicodeEncodeError, _junk_reached_the_driver)
     app.add_exception_handler(ChildshieldError, _childshield_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -91,11 +92,13 @@ class ServerProcess:
     def __init__(self, role: str, db_url: str, *, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # a file, not a pipe: a full pipe would block the server once it logged enough
+        self.log = tempfile.NamedTemporaryFile(prefix="childshield-serve-", suffix=".log")  # noqa: SIM115 - lives as long as the server
         self.process = subprocess.Popen(
             [sys.executable, "-m", "childshield", "serve", "--role", role, "--port",
              str(self.port), "--db", db_url],
             env={**os.environ, **(env or {})},
-            stdout=subprocess.PIPE,
+            stdout=self.log,
             stderr=subprocess.STDOUT,
         )
         health = "/provider/v1/health" if role != "centre" else "/centre/v1/health"
@@ -107,8 +110,7 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                out = self.process.stdout.read().decode() if self.process.stdout else ""
-                raise RuntimeError(f"childshield serve exited early:\n{out}")
+                raise RuntimeError(f"childshield serve exited early:\n{self.output()}")
             try:
                 if httpx.get(self.url + path, timeout=1.0).status_code == 200:
                     return
@@ -117,6 +119,11 @@ class ServerProcess:
             time.sleep(0.1)
         self.kill()
         raise RuntimeError("childshield serve did not come up")
+
+    def output(self) -> str:
+        """What the server printed so far."""
+        with open(self.log.name, encoding="utf-8", errors="replace") as f:
+            return f.read()
 
     def kill(self) -> None:
         """SIGKILL: no clean shutdown (for crash tests)."""
@@ -131,6 +138,7 @@ class ServerProcess:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
+        self.log.close()
 
 
 def add_tenant_with_key(

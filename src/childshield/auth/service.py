@@ -17,11 +17,15 @@ from childshield.auth import secrets as sec
 from childshield.auth.principal import Principal
 from childshield.auth.roles import Side, parse_side, validate_roles
 from childshield.errors import AuthenticationError, ConflictError, InputError, NotFoundError
+from childshield.store import audit as audit_repo
 from childshield.store import auth as repo
 from childshield.store.models.auth import ApiKey, ConsoleSession, Tenant, User
 from childshield.store.models.base import utcnow
 
 TENANT_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_.")
+MAX_FAILED_LOGINS = 10
+"""Failed logins of one account within LOGIN_WINDOW after which its logins are refused."""
+LOGIN_WINDOW = timedelta(minutes=15)
 
 
 def _aware(value: datetime) -> datetime:
@@ -151,10 +155,20 @@ def login(
 ) -> Login:
     """Check a console password and open a server-side session on ``side``'s console.
 
-    Every failure (unknown user, wrong password, disabled, other side) is the same
-    AuthenticationError, so the login form does not reveal which accounts exist.
+    Every failure (unknown user, wrong password, disabled, other side, too many recent
+    failures) is the same AuthenticationError, so the login form does not reveal which
+    accounts exist. After MAX_FAILED_LOGINS failures within LOGIN_WINDOW the account's
+    logins are refused, even with the right password, until the window has passed.
     """
     user = repo.user_by_email(session, email.strip().lower())
+    if user is not None and audit_repo.count_recent(
+        session, action="session.login", object_type="user", object_id=str(user.id),
+        outcome="denied", since=utcnow() - LOGIN_WINDOW,
+    ) >= MAX_FAILED_LOGINS:
+        audit.record(session, f"user:{user.id}", "session.login", "user", user.id,
+                     outcome="denied", tenant_id=user.tenant_id,
+                     details={"reason": "too many failed logins"})
+        raise AuthenticationError("wrong e-mail or password")
     ok = sec.check_password(password, user.password_hash if user else None)
     tenant = session.get(Tenant, user.tenant_id) if user else None
     if not ok or user is None or tenant is None or user.disabled_at is not None \

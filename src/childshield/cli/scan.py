@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -54,8 +55,8 @@ def scan_command(
     result = summary.to_dict()
     if as_json and out is not None:
         emit({"summary": result})
-    elif as_json:
-        err_console.print_json(data={"summary": result})
+    elif as_json:  # standard output holds the result lines: the summary goes to stderr
+        err_console.print(json.dumps({"summary": result}), highlight=False, soft_wrap=True)
     else:
         _print_summary(result)
     if summary.errors:

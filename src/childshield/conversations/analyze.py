@@ -7,7 +7,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from childshield.conversations.lexicon import Lexicon, default_lexicon
-from childshield.conversations.normalize import Normaliser
+from childshield.conversations.normalize import TOKEN_RE, Normaliser
 
 _DIGIT = re.compile(r"\d")
 SHORT_MESSAGE = 24
@@ -46,6 +46,8 @@ class Analyzer:
         self.lexicon = lexicon or default_lexicon()
         self.normaliser = Normaliser(self.lexicon.vocabulary, self.lexicon.prefixes)
         self._short: dict[str, Analysis] = {}
+        self._raw: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
+        """Per raw token: its canonical tokens and the cues they can anchor (bounded)."""
 
     def analyze(self, text: str) -> Analysis:
         """Cues and stated ages in ``text``; short messages are cached ("ok", "lol", "13").
@@ -62,12 +64,33 @@ class Analyzer:
             return cached
         return self._analyze(text)
 
+    def _entry(self, raw: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        canon = self.normaliser.canonical(raw)
+        ids: set[int] = set()
+        for token in canon:
+            ids.update(self.lexicon.token_cues(token))
+        entry = (canon, tuple(sorted(ids)))
+        if len(self._raw) >= 500_000:
+            self._raw.clear()
+        self._raw[raw] = entry
+        return entry
+
     def _analyze(self, text: str) -> Analysis:
-        words = self.normaliser.words(text)
+        words: list[str] = []
+        ids: set[int] = set()
+        cache = self._raw
+        for raw in TOKEN_RE.findall(text):
+            entry = cache.get(raw)
+            if entry is None:
+                entry = self._entry(raw)
+            words.extend(entry[0])
+            if entry[1]:
+                ids.update(entry[1])
         if not words:
             return _EMPTY
         result = Analysis(tokens=tuple(words))
-        candidates = self.lexicon.candidates(words)
+        cues = self.lexicon.cues
+        candidates = [cues[i] for i in sorted(ids)] if ids else []
         has_digit = _DIGIT.search(text) is not None and any(w.isdigit() for w in words)
         if not candidates and not has_digit:
             return result

@@ -60,6 +60,7 @@ class AuthorState:
     messages: int = 0
     level: list[float] = field(default_factory=lambda: [0.0] * len(CATEGORIES))
     first: list[int] = field(default_factory=lambda: [-1] * len(CATEGORIES))
+    kept: list[int] = field(default_factory=lambda: [0] * len(CATEGORIES))
     cue_counts: dict[int, int] = field(default_factory=dict)
     evidence: list[Evidence] = field(default_factory=list)
     stated_age: int | None = None
@@ -108,6 +109,8 @@ class ConversationState:
     alert_suspect: str | None = None
     warnings: list[str] = field(default_factory=list)
     last_time: float | None = None
+    stale: bool = False
+    """Evidence changed after the alert; risks are brought up to date when read."""
 
     def warn(self, text: str, limit: int = 20) -> None:
         if len(self.warnings) < limit:
@@ -152,8 +155,8 @@ class ConversationState:
             author.level[c] = _saturate(author.level[c], hit.weight)
             if author.first[c] < 0:
                 author.first[c] = index
-            kept = sum(1 for e in author.evidence if e.category == kind)
-            if kept < self.evidence_per_category:
+            if author.kept[c] < self.evidence_per_category:
+                author.kept[c] += 1
                 author.evidence.append(
                     Evidence(kind, index, _snippet(text, hit.start, hit.end), hit.weight)
                 )

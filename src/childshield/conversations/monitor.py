@@ -9,13 +9,14 @@ State per conversation and per author is bounded (authors, evidence spans, warni
 the number of live conversations is capped (least recently active evicted first), so a
 long-running service keeps a flat memory footprint. One author's similar first messages
 across many conversations (the "mass opener" meta-signal) are remembered per author in a
-bounded map as well.
+bounded map as well. A monitor is safe to share between threads (one lock).
 """
 
 from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import OrderedDict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -142,6 +143,7 @@ class ConversationMonitor:
         self.max_opener_authors = max_opener_authors
         self._conversations: OrderedDict[str, ConversationState] = OrderedDict()
         self._openers: OrderedDict[str, deque[tuple[str, frozenset[str]]]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._conversations)
@@ -169,8 +171,12 @@ class ConversationMonitor:
 
         Raises InputError for a message that cannot be attributed (no author, not an
         object); text problems (empty, binary, enormous) and bad times become warnings
-        on the conversation and never stop it.
+        on the conversation and never stop it. Safe to call from several threads.
         """
+        with self._lock:
+            return self._feed(conversation_id, message)
+
+    def _feed(self, conversation_id: str, message: Message | Mapping[str, Any]) -> Alert | None:
         state = self._state(conversation_id)
         index = state.messages
         state.messages += 1
@@ -195,6 +201,9 @@ class ConversationMonitor:
         if author.messages == 1 and len(analysis.tokens) >= OPENER_MIN_TOKENS:
             changed |= self._opener(conversation_id, author, index, text, analysis.tokens)
         if not changed:
+            return None
+        if state.alert_message is not None:
+            state.stale = True  # the alert stands; risks are refreshed when the result is read
             return None
         return self._rescore(conversation_id, state, index)
 
@@ -262,7 +271,8 @@ class ConversationMonitor:
             return True
         return False
 
-    def _rescore(self, conversation_id: str, state: ConversationState, index: int) -> Alert | None:
+    def _refresh(self, state: ConversationState) -> AuthorState | None:
+        """Recompute every author's risk and peak; the author with the highest risk."""
         model = self.model
         best: AuthorState | None = None
         for author in state.authors.values():
@@ -271,6 +281,12 @@ class ConversationMonitor:
                 author.peak = author.risk
             if best is None or author.risk > best.risk:
                 best = author
+        state.stale = False
+        return best
+
+    def _rescore(self, conversation_id: str, state: ConversationState, index: int) -> Alert | None:
+        model = self.model
+        best = self._refresh(state)
         if best is None or state.alert_message is not None or best.risk < model.threshold:
             return None
         state.alert_message = index
@@ -280,9 +296,15 @@ class ConversationMonitor:
 
     def result(self, conversation_id: str) -> ConversationResult:
         """The conversation's current result (risk is the suspect's peak so far)."""
+        with self._lock:
+            return self._result(conversation_id)
+
+    def _result(self, conversation_id: str) -> ConversationResult:
         state = self._conversations.get(conversation_id)
         if state is None:
             return ConversationResult(conversation_id, 0.0, False, None, None, [])
+        if state.stale:
+            self._refresh(state)
         suspect: AuthorState | None = None
         if state.alert_suspect is not None:
             suspect = state.authors[state.alert_suspect]
@@ -305,16 +327,18 @@ class ConversationMonitor:
 
     def author_features(self, conversation_id: str) -> dict[str, list[float]]:
         """Current feature vector of every author of a conversation (for training)."""
-        state = self._conversations.get(conversation_id)
-        if state is None:
-            return {}
-        return {name: state.features(author) for name, author in state.authors.items()}
+        with self._lock:
+            state = self._conversations.get(conversation_id)
+            if state is None:
+                return {}
+            return {name: state.features(author) for name, author in state.authors.items()}
 
     def close(self, conversation_id: str) -> ConversationResult:
         """The final result; the conversation's state is then freed."""
-        result = self.result(conversation_id)
-        self._conversations.pop(conversation_id, None)
-        return result
+        with self._lock:
+            result = self._result(conversation_id)
+            self._conversations.pop(conversation_id, None)
+            return result
 
 
 __all__ = [

@@ -31,11 +31,12 @@ N_TABLES = 16
 N_KEYS = 1 << 16
 BLOCK = 2048  # bucket entries filtered per vector pass
 CANDIDATES = 4096  # bucket survivors collected before their full check
+AHEAD = 8  # buckets prefetched ahead of the one being filtered
+BATCH_MIN_PROBES = 4096  # (queries x probes) from which a batch sweeps the tables
 SCAN_BLOCK = 2048  # codes (64 KiB) every query passes over while they are in cache
 
 
-@intrinsic
-def _ctpop64(typingctx: Any, x: Any) -> Any:  # pragma: no cover - compiled by numba
+def _ctpop64_typer(typingctx: Any, x: Any) -> Any:  # pragma: no cover - compiled by numba
     """LLVM ``ctpop`` on a uint64 (one POPCNT instruction on x86-64)."""
     sig = types.uint64(types.uint64)
 
@@ -46,8 +47,10 @@ def _ctpop64(typingctx: Any, x: Any) -> Any:  # pragma: no cover - compiled by n
     return sig, codegen
 
 
-@intrinsic
-def _ctpop16(typingctx: Any, x: Any) -> Any:  # pragma: no cover - compiled by numba
+_ctpop64: Any = intrinsic(_ctpop64_typer)
+
+
+def _ctpop16_typer(typingctx: Any, x: Any) -> Any:  # pragma: no cover - compiled by numba
     """LLVM ``ctpop`` on a uint16 (vectorises to VPOPCNTW where AVX-512 BITALG exists)."""
     sig = types.uint16(types.uint16)
 
@@ -58,8 +61,10 @@ def _ctpop16(typingctx: Any, x: Any) -> Any:  # pragma: no cover - compiled by n
     return sig, codegen
 
 
-@intrinsic
-def prefetch(typingctx: Any, arr: Any, i: Any, j: Any) -> Any:  # pragma: no cover
+_ctpop16: Any = intrinsic(_ctpop16_typer)
+
+
+def _prefetch_typer(typingctx: Any, arr: Any, i: Any, j: Any) -> Any:  # pragma: no cover
     """Hint the CPU to fetch ``arr[i, j]`` into cache (LLVM ``prefetch``; no fault if out)."""
     sig = types.void(arr, i, j)
 
@@ -70,7 +75,9 @@ def prefetch(typingctx: Any, arr: Any, i: Any, j: Any) -> Any:  # pragma: no cov
             context.cast(builder, args[1], signature.args[1], types.intp),
             context.cast(builder, args[2], signature.args[2], types.intp),
         ]
-        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, idx, wraparound=False)
+        ptr = cgutils.get_item_pointer(  # type: ignore[no-untyped-call]
+            context, builder, aryty, ary, idx, wraparound=False
+        )
         i8p = ir.IntType(8).as_pointer()
         i32 = ir.IntType(32)
         fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
@@ -81,9 +88,12 @@ def prefetch(typingctx: Any, arr: Any, i: Any, j: Any) -> Any:  # pragma: no cov
     return sig, codegen
 
 
+prefetch: Any = intrinsic(_prefetch_typer)
+
+
 @njit(cache=True, nogil=True, inline="always")
 def popcount(x: Any) -> Any:  # pragma: no cover - compiled by numba
-    return np.int64(_ctpop64(np.uint64(x)))  # type: ignore[call-arg]
+    return np.int64(_ctpop64(np.uint64(x)))
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -158,6 +168,29 @@ def _verify(
     return found
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _prefetch_bucket(others: Any, se: Any, k: Any, n_probes: Any) -> None:  # pragma: no cover
+    t = k // n_probes
+    for j in range(se[0, k], min(se[1, k], se[0, k] + 8 * 32), 32):
+        prefetch(others, t, j)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _filter_block(
+    others: Any, tu: Any, base: Any, m: Any, qo: Any, budget: Any, flags: Any
+) -> None:  # pragma: no cover - compiled by numba
+    """flags[j] = entry base+j of table tu is within ``budget`` of ``qo`` (j < m), then zero
+    flags up to the next multiple of 8 so they can be read 8 at a time as uint64.
+
+    Unsigned indices: numba then emits no negative-index fix-ups and LLVM vectorises the
+    loop (one AVX-512 VPOPCNTW per 32 entries), about 10x faster than signed indexing.
+    """
+    for j in range(m):
+        flags[j] = _ctpop16(others[tu, base + j] ^ qo) <= budget
+    for j in range(m, (m + np.uint64(7)) & np.uint64(~7 & 0xFFFF)):
+        flags[j] = 0
+
+
 @njit(cache=True, nogil=True)
 def _probe_one(
     codes64: Any,
@@ -201,8 +234,9 @@ def _probe_one(
             se[0, k] = start
             se[1, k] = end
             k += 1
-            for j in range(start, min(end, start + 4 * 32), 32):
-                prefetch(others, t, j)
+    n_buckets = k
+    for k in range(min(AHEAD, n_buckets)):
+        _prefetch_bucket(others, se, k, n_probes)
     k = 0
     nc = 0
     found = 0
@@ -213,16 +247,13 @@ def _probe_one(
             budget = cr - weights[p]
             b0 = se[0, k]
             end = se[1, k]
+            if k + AHEAD < n_buckets:  # a steady number of buckets in flight
+                _prefetch_bucket(others, se, k + AHEAD, n_probes)
             k += 1
             while b0 < end:
-                # unsigned indices: numba then emits no negative-index fix-ups and LLVM
-                # vectorises the loop (one AVX-512 VPOPCNTW per 32 entries), ~10x faster
                 base = np.uint64(b0)
-                m = np.uint64(min(end - b0, BLOCK))
-                for j in range(m):
-                    flags[j] = _ctpop16(others[tu, base + j] ^ qo) <= budget
-                for j in range(m, (m + np.uint64(7)) & np.uint64(~7 & 0xFFFF)):
-                    flags[j] = 0
+                m = np.uint64(min(int(end - b0), BLOCK))
+                _filter_block(others, tu, base, m, qo, budget, flags)
                 for w in range((m + np.uint64(7)) >> np.uint64(3)):
                     if flags64[w] != 0:
                         for bit in range(8):
@@ -394,9 +425,7 @@ def scan_search(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Exhaustive scan; returns (counts per query, rows, distances) grouped by query."""
     qidx, rows, dists = _scan_all(codes64, dead, queries64, radius)
-    order = np.argsort(qidx, kind="stable")
-    counts = np.bincount(qidx, minlength=queries64.shape[0]).astype(np.int64)
-    return counts, rows[order], dists[order]
+    return ungrouped_to_grouped(qidx, rows, dists, queries64.shape[0])
 
 
 def probe_masks(half_radius: int) -> tuple[np.ndarray, np.ndarray]:
@@ -434,3 +463,221 @@ def warmup() -> None:
         1,
     )
     scan_search(codes, dead, codes[:1], 31)
+
+
+# ---------------------------------------------------------------------------------------
+# Batch mode: many queries at once. For each table, the (query, probe) keys of the whole
+# batch are sorted (counting sort on 16 bits) and the table is swept in key order: buckets
+# are read in address order (the hardware streams them) and a bucket probed by several
+# queries is filtered while it is in cache. Results come grouped by table, not by query.
+
+
+@njit(cache=True, nogil=True)
+def _sweep(
+    t: int,
+    order: Any,
+    keys: Any,
+    n_probes: int,
+    offsets: Any,
+    others: Any,
+    queries16: Any,
+    weights: Any,
+    cr: int,
+    start: int,
+    b_start: int,
+    cand_i: Any,
+    cand_j: Any,
+    flags: Any,
+    flags64: Any,
+) -> Any:  # pragma: no cover - compiled by numba
+    """Filter buckets for probes ``order[start:]`` of table ``t`` into the candidate buffer.
+
+    Returns (next probe, next block start within its bucket, candidates written); stops
+    early when the buffer might not hold another block.
+    """
+    cap = cand_i.shape[0]
+    nc = 0
+    tu = np.uint64(t)
+    for o in range(start, order.shape[0]):
+        idx = order[o]
+        i = idx // n_probes
+        key = np.int64(keys[idx])
+        qo = queries16[i, t ^ 1]
+        budget = cr - weights[idx - i * n_probes]
+        end = np.int64(offsets[t, key + 1])
+        b0 = b_start if o == start and b_start > 0 else np.int64(offsets[t, key])
+        while b0 < end:
+            if cap - nc < BLOCK:
+                return o, b0, nc
+            base = np.uint64(b0)
+            m = np.uint64(min(int(end - b0), BLOCK))
+            _filter_block(others, tu, base, m, qo, budget, flags)
+            for w in range((m + np.uint64(7)) >> np.uint64(3)):
+                if flags64[w] != 0:
+                    for bit in range(8):
+                        jj = (w << np.uint64(3)) + np.uint64(bit)
+                        if flags[jj]:
+                            cand_i[nc] = i
+                            cand_j[nc] = np.int64(base + jj)
+                            nc += 1
+            b0 += np.int64(m)
+    return order.shape[0], 0, nc
+
+
+@njit(cache=True, nogil=True)
+def _verify_batch(
+    t: int,
+    codes64: Any,
+    codes16: Any,
+    positions: Any,
+    dead: Any,
+    queries64: Any,
+    queries16: Any,
+    radius: int,
+    cr: int,
+    hr: int,
+    cand_i: Any,
+    cand_j: Any,
+    nc: int,
+    k_start: int,
+    out_q: Any,
+    out_rows: Any,
+    out_d: Any,
+    n_out: int,
+) -> Any:  # pragma: no cover - compiled by numba
+    """Full check of candidates ``k_start..nc`` of table ``t`` (``cand_j`` holds rows, see
+    ``_resolve``); returns (n_out, next k), stopping early when the output is full."""
+    n_rows = codes64.shape[0]
+    cap = min(out_q.shape[0], out_rows.shape[0], out_d.shape[0])
+    for k in range(k_start, nc):
+        if k + 8 < nc and cand_j[k + 8] < n_rows:
+            prefetch(codes64, cand_j[k + 8], 0)
+        row = cand_j[k]
+        if row >= n_rows:  # only a corrupt file gets here; never read outside
+            continue
+        i = cand_i[k]
+        d = _distance(codes64, row, queries64, i)
+        if d <= radius and not dead[row] and _first_table(codes16, row, queries16, i, t, hr, cr):
+            if n_out == cap:
+                return n_out, k
+            out_q[n_out] = i
+            out_rows[n_out] = row
+            out_d[n_out] = d
+            n_out += 1
+    return n_out, nc
+
+
+@njit(cache=True, nogil=True)
+def _resolve(t: int, positions: Any, cand_j: Any, nc: int) -> None:  # pragma: no cover
+    """Table entry numbers -> row numbers, in place (prefetching ahead)."""
+    for k in range(nc):
+        if k + 16 < nc:
+            prefetch(positions, t, cand_j[k + 16])
+        cand_j[k] = np.int64(positions[t, cand_j[k]])
+
+
+@njit(cache=True, nogil=True)
+def _probe_keys(queries16: Any, t: int, masks: Any, keys: Any, order: Any) -> None:
+    """Every (query, probe) key of table ``t``, and their order by key (counting sort)."""
+    n_probes = masks.shape[0]
+    counts = np.zeros(N_KEYS + 1, np.int64)
+    for i in range(queries16.shape[0]):
+        qh = queries16[i, t]
+        for p in range(n_probes):
+            key = qh ^ masks[p]
+            keys[i * n_probes + p] = key
+            counts[np.int64(key) + 1] += 1
+    for k in range(N_KEYS):
+        counts[k + 1] += counts[k]
+    for idx in range(keys.shape[0]):
+        key = np.int64(keys[idx])
+        order[counts[key]] = idx
+        counts[key] += 1
+
+
+@njit(cache=True, nogil=True)
+def batch_probe_search(
+    codes64: Any,
+    codes16: Any,
+    offsets: Any,
+    positions: Any,
+    others: Any,
+    dead: Any,
+    queries64: Any,
+    queries16: Any,
+    masks: Any,
+    weights: Any,
+    radius: int,
+    cr: int,
+    hr: int,
+) -> Any:  # pragma: no cover - compiled by numba
+    """Same answer as ``probe_search``; returns (query index, rows, distances) ungrouped."""
+    n_probes = masks.shape[0]
+    m = queries16.shape[0] * n_probes
+    keys = np.empty(m, np.uint16)
+    order = np.empty(m, np.int64)
+    cand_i = np.empty(1 << 16, np.int64)
+    cand_j = np.empty(1 << 16, np.int64)
+    flags = np.zeros(BLOCK + 8, np.uint8)
+    flags64 = flags.view(np.uint64)
+    out_q = np.empty(4096, np.int64)
+    out_rows = np.empty(4096, np.int64)
+    out_d = np.empty(4096, np.int32)
+    n_out = 0
+    for t in range(N_TABLES):
+        _probe_keys(queries16, t, masks, keys, order)
+        o, b0 = 0, 0
+        while o < m:
+            o, b0, nc = _sweep(
+                t,
+                order,
+                keys,
+                n_probes,
+                offsets,
+                others,
+                queries16,
+                weights,
+                cr,
+                o,
+                b0,
+                cand_i,
+                cand_j,
+                flags,
+                flags64,
+            )
+            _resolve(t, positions, cand_j, nc)
+            k = 0
+            while True:
+                n_out, k = _verify_batch(
+                    t,
+                    codes64,
+                    codes16,
+                    positions,
+                    dead,
+                    queries64,
+                    queries16,
+                    radius,
+                    cr,
+                    hr,
+                    cand_i,
+                    cand_j,
+                    nc,
+                    k,
+                    out_q,
+                    out_rows,
+                    out_d,
+                    n_out,
+                )
+                if k >= nc:
+                    break
+                out_q, out_rows, out_d = _grow3(out_q, out_rows, out_d, n_out)
+    return out_q[:n_out], out_rows[:n_out], out_d[:n_out]
+
+
+def ungrouped_to_grouped(
+    qidx: np.ndarray, rows: np.ndarray, dists: np.ndarray, nq: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(query index, rows, distances) in any order -> (counts per query, rows, distances)."""
+    order = np.argsort(qidx, kind="stable")
+    counts = np.bincount(qidx, minlength=nq).astype(np.int64)
+    return counts, rows[order], dists[order]

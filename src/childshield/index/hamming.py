@@ -45,6 +45,7 @@ from childshield.index.container import (
 from childshield.index.segment import Segment
 
 BITS = 256
+STRATEGIES = ("auto", "probe", "batch", "scan")
 BUFFER_LIMIT = 4096
 MANIFEST = "MANIFEST"
 _OWN_FILE = re.compile(r"^(seg-[0-9a-f]{32}\.csx|dead-[0-9a-f]{32}-\d{8}\.csx)$")
@@ -87,11 +88,11 @@ def plan_for(
 ) -> tuple[np.ndarray, np.ndarray, int, int] | None:
     """Probe plan (masks, weights, chunk radius, half radius), or None to scan.
 
-    ``strategy`` is "auto" (cost model), "probe" or "scan"; all three are exact.
+    ``strategy`` is "auto" (cost model), "probe", "batch" or "scan"; all are exact.
     """
     cr = radius // 8
     hr = min(cr // 2, 16)
-    if strategy == "probe":
+    if strategy in ("probe", "batch"):
         return (*_masks(hr), cr, hr)
     if strategy == "scan" or n == 0 or radius >= BITS or hr > 6:
         return None
@@ -222,10 +223,12 @@ class HammingIndex:
         """Every entry within Hamming distance ``radius`` (inclusive) of each query.
 
         ``strategy``: "auto" picks, per segment, probing the tables or scanning all codes by
-        a cost model; "probe" and "scan" force one (for tests and benchmarks).
+        a cost model, and probes a large batch by sweeping each table once for all queries;
+        "probe" (query by query), "batch" and "scan" force one (for tests and benchmarks).
+        All are exact.
         """
-        if strategy not in ("auto", "probe", "scan"):
-            raise InputError(f"strategy: expected auto, probe or scan, got {strategy!r}")
+        if strategy not in STRATEGIES:
+            raise InputError(f"strategy: expected one of {', '.join(STRATEGIES)}, got {strategy!r}")
         q = check_codes(queries, "queries")
         if isinstance(radius, bool) or not isinstance(radius, int | np.integer):
             raise InputError("radius: expected an integer")
@@ -237,7 +240,8 @@ class HammingIndex:
         parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         for seg in self._segments:
             if seg.live:
-                parts.append(seg.search(q64, radius, plan_for(radius, len(seg), strategy)))
+                batch = {"probe": False, "batch": True}.get(strategy)
+                parts.append(seg.search(q64, radius, plan_for(radius, len(seg), strategy), batch))
         if self._buf_len:
             codes, bids = self._buffer()
             counts, rows, dists = K.scan_search(codes, np.zeros(len(bids), np.bool_), q64, radius)

@@ -86,14 +86,22 @@ class Segment:
         )
 
     def search(
-        self, q64: np.ndarray, radius: int, plan: tuple[np.ndarray, np.ndarray, int, int] | None
+        self,
+        q64: np.ndarray,
+        radius: int,
+        plan: tuple[np.ndarray, np.ndarray, int, int] | None,
+        batch: bool | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(hits per query, ids, distances), grouped by query in order."""
+        """(hits per query, ids, distances), grouped by query in order.
+
+        ``plan`` None scans; otherwise the tables are probed, query by query or (``batch``,
+        by default when the batch is large) by sweeping each table once for all queries.
+        """
         if plan is None:
             counts, rows, dists = K.scan_search(self.codes, self.dead, q64, radius)
         else:
             masks, weights, cr, hr = plan
-            counts, rows, dists = K.probe_search(
+            args = (
                 self.codes,
                 self.codes.view(np.uint16),
                 self.offsets,
@@ -108,6 +116,13 @@ class Segment:
                 cr,
                 hr,
             )
+            if batch is None:
+                batch = q64.shape[0] * masks.shape[0] >= K.BATCH_MIN_PROBES
+            if batch:
+                qidx, rows, dists = K.batch_probe_search(*args)
+                counts, rows, dists = K.ungrouped_to_grouped(qidx, rows, dists, q64.shape[0])
+            else:
+                counts, rows, dists = K.probe_search(*args)
         return counts, self.ids[rows], dists
 
     def kill(self, ids: np.ndarray) -> int:

@@ -1,10 +1,13 @@
 """Files in, indicators or matches out: the glue between signals and banks.
 
-``bank add`` turns each file into indicators (pdq with its robustness variants, md5, sha256;
-a video into a ``vpdq`` indicator with one ``frame`` hash a sampled frame) and keeps no
-content, only the hashes and the file path as the source. ``match`` hashes each file and asks
-the :class:`~childshield.matching.matcher.Matcher`. One bad file gives an error record for
-that file; the rest of the batch goes on.
+``bank add`` turns each file into indicators and keeps no content, only the hashes and the
+file path as the source: an image gives a ``pdq`` indicator (its hash plus robustness
+variants), ``md5`` and ``sha256``; a video gives a ``vpdq`` indicator with a ``frame`` row (and
+frame variants) for every frame, ``md5`` and ``sha256``. ``match`` hashes each file and asks
+the :class:`~childshield.matching.matcher.Matcher` (images: every robustness query variant;
+videos: frames once a second, aggregated with vPDQ semantics by
+:class:`~childshield.matching.video_search.VideoMatcher`). One bad file gives an error record
+for that file; the rest of the batch goes on.
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ from typing import Any, TypeVar
 from childshield import __version__
 from childshield.errors import ChildshieldError
 from childshield.exchange.indicator_record import HashRecord, IndicatorRecord
-from childshield.matching.matcher import Match, Matcher, PdqHit, PdqQuery, best_per_indicator
+from childshield.matching.matcher import Match, Matcher, PdqQuery, best_per_indicator
 from childshield.matching.service import BankService, current_user
 from childshield.signals import robust
-from childshield.signals.hashing import hash_file
+from childshield.signals.hashing import error_record, hash_file
 from childshield.signals.media import load_image_for_pdq
 from childshield.store.banks import Provenance
 
@@ -53,6 +56,32 @@ def _each_file(
         yield record, result
 
 
+def _hash_video(path: Path, every_frame: bool) -> dict[str, Any] | None:
+    """A video's hash record with frame robustness variants; None when video support (the
+    ``video`` extra) is missing, so the plain hasher reports that."""
+    try:
+        from childshield.signals import vpdq
+    except ImportError:
+        return None
+    if not vpdq.looks_like_video(path):
+        return None
+    interval = vpdq.INDICATOR_FRAME_INTERVAL if every_frame else vpdq.DEFAULT_FRAME_INTERVAL
+    try:
+        return vpdq.hash_video(path, frame_interval=interval, robust=True)
+    except (ChildshieldError, OSError) as exc:
+        return error_record(path, exc)
+
+
+def hash_for_indicator(path: Path) -> dict[str, Any]:
+    """What ``bank add`` stores of a file: images as ``hash``; videos every frame."""
+    return _hash_video(Path(path), every_frame=True) or hash_file(path)
+
+
+def hash_for_query(path: Path) -> dict[str, Any]:
+    """What ``match`` looks up for a file: images as ``hash``; videos a frame a second."""
+    return _hash_video(Path(path), every_frame=False) or hash_file(path)
+
+
 def how_generated() -> str:
     try:
         pdq = importlib.metadata.version("pdqhash")
@@ -77,16 +106,13 @@ def records_for_file(record: dict[str, Any]) -> tuple[list[IndicatorRecord], lis
     records: list[IndicatorRecord] = []
     warnings: list[str] = []
     if media == "video" and record.get("vpdq"):
-        frames = tuple(
-            HashRecord(f["pdq"], "frame", f.get("frame"), f.get("time"), f.get("quality"))
-            for f in record["vpdq"]
-            if f.get("quality") is None or f["quality"] >= LOW_QUALITY
-        )
-        if frames:
-            records.append(IndicatorRecord("vpdq", record["md5"], "video", hashes=frames))
-        else:
-            warnings.append("every sampled frame is of low quality; no vpdq indicator stored")
-    elif record.get("pdq"):
+        from childshield.matching.video_search import video_indicator_records
+
+        records = video_indicator_records(record)
+        if not any(r.signal == "vpdq" for r in records):
+            warnings.append("every frame is of low quality; no vpdq indicator stored")
+        return records, warnings
+    if record.get("pdq"):
         quality = record.get("quality")
         if quality is not None and quality < LOW_QUALITY:
             warnings.append(
@@ -114,7 +140,7 @@ def add_files(
     *,
     submitted_by: str | None = None,
     note: str | None = None,
-    hasher: HashFn = hash_file,
+    hasher: HashFn = hash_for_indicator,
 ) -> Iterator[dict[str, Any]]:
     """Add each file's indicators to ``bank`` (one transaction a file); yields
     ``{"path", "indicators": [ids]}`` (plus ``"warnings"``) or ``{"path", "error", ...}``."""
@@ -139,18 +165,22 @@ def match_record(matcher: Matcher, record: dict[str, Any], bank: str | None) -> 
     """Every indicator a hashed file matches (one entry each, smallest distance)."""
     found: list[Match] = []
     if record.get("vpdq"):
-        frames = [
-            PdqQuery(f["pdq"], "frame", f.get("quality"), f.get("frame"), f.get("time"))
-            for f in record["vpdq"]
-        ]
-        hits: list[list[PdqHit]] = matcher.search_pdq(frames, bank)
-        found.extend(
-            Match(
-                h.bank, h.indicator, "vpdq" if h.variant == "frame" else "pdq", h.distance, h.source
+        from childshield.matching.video_search import VideoMatcher
+        from childshield.signals.vpdq import FrameHash
+
+        frames = [FrameHash.from_dict(f) for f in record["vpdq"]]
+        for video_match in VideoMatcher(matcher, bank).match(frames):
+            details = video_match.to_dict()
+            found.append(
+                Match(
+                    video_match.bank,
+                    video_match.indicator,
+                    video_match.signal,
+                    video_match.distance,
+                    video_match.source,
+                    details={k: v for k, v in details.items() if k not in Match.KEYS},
+                )
             )
-            for row in hits
-            for h in row
-        )
     variants: list[PdqQuery] = []
     if record.get("pdq") and record.get("media") == "image":
         quality = record.get("quality")
@@ -172,7 +202,10 @@ def match_record(matcher: Matcher, record: dict[str, Any], bank: str | None) -> 
 
 
 def match_files(
-    matcher: Matcher, paths: Iterable[Path], bank: str | None = None, hasher: HashFn = hash_file
+    matcher: Matcher,
+    paths: Iterable[Path],
+    bank: str | None = None,
+    hasher: HashFn = hash_for_query,
 ) -> Iterator[dict[str, Any]]:
     """``{"path", "matches": [...]}`` a file, or the file's error record."""
     matcher.check_bank(bank)
@@ -186,4 +219,12 @@ def match_files(
         yield out
 
 
-__all__ = ["add_files", "how_generated", "match_files", "match_record", "records_for_file"]
+__all__ = [
+    "add_files",
+    "hash_for_indicator",
+    "hash_for_query",
+    "how_generated",
+    "match_files",
+    "match_record",
+    "records_for_file",
+]

@@ -20,16 +20,15 @@ smallest distance over its hashes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from childshield.errors import NotFoundError, SignalValueError
 from childshield.exchange.indicator_record import normalise_value
 from childshield.index import hex_to_bits
 from childshield.matching.pdq_index import PdqIndex
 from childshield.settings import get_settings
-from childshield.signals.robust import pair_threshold
 from childshield.store import Database
 from childshield.store import banks as repo
 from childshield.store.banks import BankInfo
@@ -51,6 +50,8 @@ def robust_pair_rule(query_variant: str, index_variant: str, threshold: int) -> 
     (``full``, ``trim`` and their dihedral turns) match each other within the bank's
     threshold; ``pair:`` windows match only windows, within a stricter threshold; a window
     never matches a whole picture."""
+    from childshield.signals.robust import pair_threshold  # imported on the first hit only
+
     return pair_threshold(_robust_label(index_variant), _robust_label(query_variant), threshold)
 
 
@@ -99,20 +100,27 @@ class PdqHit:
 class Match:
     """One matched indicator (the ``matches`` entries of ``childshield match``)."""
 
+    KEYS: ClassVar[tuple[str, ...]] = ("bank", "indicator", "signal", "distance", "source")
+
     bank: str
     indicator: int
     signal: str
     distance: int
     source: str | None
+    details: Mapping[str, Any] | None = field(default=None, compare=False)
+    """Extra facts about the match (for a video: matched frame shares and time ranges)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "bank": self.bank,
             "indicator": self.indicator,
             "signal": self.signal,
             "distance": self.distance,
             "source": self.source,
         }
+        if self.details:
+            out.update(self.details)
+        return out
 
 
 def best_per_indicator(candidates: Iterable[Match]) -> list[Match]:
@@ -178,7 +186,7 @@ class Matcher:
         if not items or not banks:
             return results
         radius = max(max(b.threshold, b.frame_threshold) for b in banks.values())
-        found = self.pdq_index.current().search(hex_to_bits(values), radius=radius)
+        found = self.pdq_index.search(hex_to_bits(values), radius)
         with self.db.session() as session:
             resolved = repo.resolve_hashes(
                 session,

@@ -17,13 +17,15 @@ import contextlib
 import fcntl
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
-from childshield.index import HammingIndex, hex_to_bits
+from childshield.index import HammingIndex, SearchResult, hex_to_bits
 from childshield.store import Database
 from childshield.store import banks as repo
 
@@ -62,6 +64,13 @@ class PdqIndex:
         self.seen = 0
         self.added_since_save = 0
         self._checked_at = 0.0
+        self._thread_lock = threading.RLock()
+
+    def search(self, queries: npt.NDArray[np.uint8], radius: int) -> SearchResult:
+        """Catch up with the database, then search. One thread at a time: the index is not
+        safe for a search while another thread adds to it (the service shares a Matcher)."""
+        with self._thread_lock:
+            return self.current().search(queries, radius=radius)
 
     def current(self) -> HammingIndex:
         """The index, loaded or built on first use and caught up with the database."""

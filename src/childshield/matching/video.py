@@ -245,8 +245,7 @@ def _one_indicator(
     is_video = indicator in indicators
     limit = params.frame_threshold if is_video else params.threshold
     good = [
-        h for h in group
-        if h.distance <= limit and queries[h.query].quality >= params.quality_min
+        h for h in group if h.distance <= limit and queries[h.query].quality >= params.quality_min
     ]
     if not good:
         return None
@@ -257,8 +256,9 @@ def _one_indicator(
     best = min(good, key=lambda h: h.distance)
     q_ranges = time_ranges([frames[pos].time for pos in matched_frames], gap)
     if not is_video:
-        return VideoMatch(bank, indicator, "pdq", best.distance, best.source, q_pair, (1, 1),
-                          q_ranges)
+        return VideoMatch(
+            bank, indicator, "pdq", best.distance, best.source, q_pair, (1, 1), q_ranges
+        )
     rows = indicators[indicator]
     distinct = rows.distinct(params.quality_min)
     matched_ind = {rows.rows[h.hash_id][0] for h in good if h.hash_id in rows.rows} & distinct
@@ -269,7 +269,14 @@ def _one_indicator(
         return None
     i_times = [rows.rows[h.hash_id][2] for h in good if h.hash_id in rows.rows]
     return VideoMatch(
-        bank, indicator, "vpdq", best.distance, best.source, q_pair, i_pair, q_ranges,
+        bank,
+        indicator,
+        "vpdq",
+        best.distance,
+        best.source,
+        q_pair,
+        i_pair,
+        q_ranges,
         time_ranges([t for t in i_times if t is not None], max(gap, 1.5 * rows.spacing())),
     )
 

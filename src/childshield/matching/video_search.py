@@ -9,8 +9,10 @@ same exact index; :func:`video_indicator_records` turns a hashed indicator video
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from childshield.errors import ChildshieldError
 from childshield.exchange.indicator_record import HashRecord, IndicatorRecord
 from childshield.matching.matcher import Matcher, PdqQuery
 from childshield.matching.video import (
@@ -24,7 +26,13 @@ from childshield.matching.video import (
     expand_queries,
 )
 from childshield.signals.video_variants import QUALITY_MIN
-from childshield.signals.vpdq import FrameHash
+from childshield.signals.vpdq import (
+    DEFAULT_FRAME_INTERVAL,
+    INDICATOR_FRAME_INTERVAL,
+    FrameHash,
+    hash_frames,
+    hash_video,
+)
 from childshield.store import banks as repo
 from childshield.store.video_frames import frame_rows
 
@@ -97,4 +105,31 @@ def video_indicator_records(
     return out
 
 
-__all__ = ["VideoMatcher", "video_indicator_records"]
+def indicator_records_for_video(
+    path: str | Path, *, source: str | None = None
+) -> list[IndicatorRecord]:
+    """Hash an indicator video the way matching expects (every frame, with variants) and
+    return its indicator records; raises a MediaError for an unreadable file."""
+    record = hash_video(path, frame_interval=INDICATOR_FRAME_INTERVAL, robust=True)
+    return video_indicator_records(record, source=source if source is not None else str(path))
+
+
+def match_video_file(
+    matcher: VideoMatcher, path: str | Path, *, frame_interval: float = DEFAULT_FRAME_INTERVAL
+) -> dict[str, Any]:
+    """``{"path", "media": "video", "matches": [...]}`` for one video (what ``childshield
+    match`` prints), or ``{"path", "error", "error_type"}`` if it cannot be read."""
+    try:
+        frames = hash_frames(path, frame_interval=frame_interval, robust=True)
+    except ChildshieldError as exc:
+        return {"path": str(path), "error": exc.message, "error_type": exc.slug}
+    return {"path": str(path), "media": "video",
+            "matches": [m.to_dict() for m in matcher.match(frames)]}
+
+
+__all__ = [
+    "VideoMatcher",
+    "indicator_records_for_video",
+    "match_video_file",
+    "video_indicator_records",
+]

@@ -36,7 +36,8 @@ class BankRecordMatcher:
         quality = record.get("quality")
         queries = [PdqQuery(record["pdq"], "full", quality)]
         if quality is None or quality >= LOW_QUALITY:
-            queries += [PdqQuery(value, label, q) for label, value, q in variants]
+            queries += [PdqQuery(value, label, q) for label, value, q in variants
+                        if label != "full"]  # the same hash as record["pdq"]
         found += self.matcher.match_image_variants(queries, self.bank)
         return [m.to_dict() for m in best_per_indicator(found)]
 

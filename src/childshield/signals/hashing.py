@@ -13,7 +13,7 @@ import importlib
 import logging
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sized
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +143,8 @@ def hash_files(
     frame_interval: float = 1.0,
 ) -> Iterator[dict[str, Any]]:
     """Hash many files on ``workers`` processes (default: all cores), records in input order."""
+    if isinstance(paths, Sized) and len(paths) < 2:
+        workers = 1  # no pool start-up for a single file
     jobs = ((os.fspath(p), frame_interval) for p in paths)
     for _, record in parallel_map(_job, jobs, workers=workers, ordered=True, on_crash=_crashed):
         yield record

@@ -46,8 +46,8 @@ def pdq_from_array(array: npt.NDArray[np.uint8]) -> tuple[str, int]:
         raise SignalValueError("PDQ needs an image of at least 1x1 pixels")
     if _pdq_native.AVAILABLE:
         if arr.strides[2] == 0:  # a grey image seen as three equal channels
-            return _pdq_native.hash_luma(arr[:, :, 0].astype(np.float32))
-        return _pdq_native.hash_luma(_pdq_native.luma_from_rgb(arr[:, :, :3]))
+            return _pdq_native.hash_luma_fast(arr[:, :, 0].astype(np.float32))
+        return _pdq_native.hash_luma_fast(_pdq_native.luma_from_rgb(arr[:, :, :3]))
     if not arr.flags.c_contiguous and arr.strides[2] != 0:
         arr = np.ascontiguousarray(arr)
     vector, quality = pdqhash.compute(arr)

@@ -88,6 +88,8 @@ def open_container(
         )
     except FileNotFoundError as exc:
         raise CorruptMediaError(f"no such file: {source}") from exc
+    except av.error.ExitError as exc:  # the interrupt callback: nothing arrived in time
+        raise TimeoutError(f"no data within {limits.open_timeout:g} s") from exc
     except av.FFmpegError as exc:
         raise CorruptMediaError(f"not a readable video container ({_reason(exc)})") from exc
 
@@ -204,23 +206,29 @@ class LumaExtractor:
         self.size = size
         self._reformatter: Any = None
 
-    def _rgb(self, frame: Any, width: int | None, height: int | None) -> npt.NDArray[np.uint8]:
+    def _reformat(self, frame: Any, width: int | None, height: int | None, fmt: str) -> Any:
         if self._reformatter is None:
             av = _av()
             self._reformatter = av.video.reformatter.VideoReformatter()
-        out = self._reformatter.reformat(
-            frame, width=width, height=height, format="rgb24", interpolation="AREA"
+        return self._reformatter.reformat(
+            frame, width=width, height=height, format=fmt, interpolation="AREA"
         )
-        arr: npt.NDArray[np.uint8] = out.to_ndarray()
+
+    def _rgb(self, frame: Any, width: int | None, height: int | None) -> npt.NDArray[np.uint8]:
+        arr: npt.NDArray[np.uint8] = self._reformat(frame, width, height, "rgb24").to_ndarray()
         return arr
 
     def __call__(self, frame: Any) -> npt.NDArray[np.float32]:
-        if self.size is not None:
-            return luma_from_rgb(self._rgb(frame, self.size[0], self.size[1]))
         name = frame.format.name
         full = name in _Y_FORMATS_FULL or (
             name in _Y_FORMATS_LIMITED and str(getattr(frame, "color_range", "")) in {"2", "JPEG"}
         )
+        if self.size is not None:
+            if not (name in _Y_FORMATS_LIMITED or full):
+                return luma_from_rgb(self._rgb(frame, self.size[0], self.size[1]))
+            # scale in the frame's own format (area averaging) and keep its Y plane: the same
+            # luma as scaling RGB, without converting chroma (conformance: tests/video)
+            frame = self._reformat(frame, self.size[0], self.size[1], name)
         if name in _Y_FORMATS_LIMITED or full:
             plane = frame.planes[0]
             w, h = frame.width, frame.height

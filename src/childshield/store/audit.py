@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Row, func, select, text, update
 from sqlalchemy.orm import Session
 
 from childshield.store.models.audit import AuditEntry, AuditHead
@@ -32,19 +34,20 @@ def lock_head(session: Session) -> AuditHead:
     return head
 
 
-def iter_entries(session: Session, *, batch: int = 1000) -> Iterator[AuditEntry]:
-    """All entries in sequence order, read in batches."""
+def iter_entries(session: Session, *, batch: int = 5000) -> Iterator[Row[Any]]:
+    """All entries in sequence order as plain rows (no ORM objects), read in batches.
+
+    Each row has the AuditEntry column names as attributes."""
+    columns = [getattr(AuditEntry, c.key) for c in AuditEntry.__table__.columns]
     last = -1
     while True:
-        rows = session.scalars(
-            select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
+        rows = session.execute(
+            select(*columns).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
         ).all()
         if not rows:
             return
+        yield from rows
         last = rows[-1].seq
-        for row in rows:
-            yield row
-            session.expunge(row)
 
 
 def head(session: Session) -> AuditHead:
@@ -53,6 +56,20 @@ def head(session: Session) -> AuditHead:
 
 def count(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+
+
+def count_recent(
+    session: Session, *, action: str, object_type: str, object_id: str, outcome: str,
+    since: datetime,
+) -> int:
+    """How many entries like this were written since ``since`` (e.g. failed logins)."""
+    return int(session.scalar(
+        select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == action, AuditEntry.object_type == object_type,
+            AuditEntry.object_id == object_id, AuditEntry.outcome == outcome,
+            AuditEntry.time >= since,
+        )
+    ) or 0)
 
 
 def entries_of_tenant(
@@ -68,4 +85,4 @@ def entries_of_tenant(
     )
 
 
-__all__ = ["count", "entries_of_tenant", "head", "iter_entries", "lock_head"]
+__all__ = ["count", "count_recent", "entries_of_tenant", "head", "iter_entries", "lock_head"]

@@ -6,9 +6,9 @@ The analyst console calls these same routes from the browser (session cookie plu
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from childshield import audit
@@ -16,6 +16,7 @@ from childshield.api.auth import require
 from childshield.api.centre._context import centre_config, referral_sink
 from childshield.api.deps import DbSession
 from childshield.api.idempotency import idempotent
+from childshield.api.schemas import MAX_ID, ObjectId
 from childshield.auth.principal import Principal
 from childshield.centre import assessment, referrals
 from childshield.centre.config import CentreConfig
@@ -23,9 +24,6 @@ from childshield.centre.delivery import ReferralSink
 from childshield.crypto.encoding import utc_iso
 
 router = APIRouter(tags=["assessment (analysts)"])
-
-MAX_ID = 2**31 - 1
-CaseId = Annotated[int, Path(ge=1, le=MAX_ID, description="The centre's case number")]
 
 
 class UnfoundedIn(BaseModel):
@@ -76,7 +74,7 @@ def take_next(session: DbSession, caller: Principal = require("analyst")
 
 @router.get("/analysis/reports/{case_id}", summary="One report, everything needed to decide")
 def get_case(
-    case_id: CaseId,
+    case_id: ObjectId,
     session: DbSession,
     caller: Principal = require("analyst"),
     config: CentreConfig = Depends(centre_config),
@@ -88,7 +86,7 @@ def get_case(
 @router.post("/analysis/reports/{case_id}/unfounded",
              summary="Decide: manifestly unfounded (the provider sees the reasons)",
              dependencies=[idempotent])
-def unfounded(case_id: CaseId, body: UnfoundedIn, session: DbSession,
+def unfounded(case_id: ObjectId, body: UnfoundedIn, session: DbSession,
               caller: Principal = require("analyst")) -> dict[str, Any]:
     row = assessment.mark_unfounded(session, case_id, body.reasons, caller)
     return assessment.summary(session, row)
@@ -97,7 +95,7 @@ def unfounded(case_id: CaseId, body: UnfoundedIn, session: DbSession,
 @router.post("/analysis/reports/{case_id}/info-requests",
              summary="Ask the provider for more information", status_code=201,
              dependencies=[idempotent])
-def ask(case_id: CaseId, body: QuestionIn, session: DbSession,
+def ask(case_id: ObjectId, body: QuestionIn, session: DbSession,
         caller: Principal = require("analyst")) -> dict[str, Any]:
     request = assessment.request_info(session, case_id, body.question, caller)
     return {"request_id": request.request_id, "asked_at": utc_iso(request.asked_at)}
@@ -107,7 +105,7 @@ def ask(case_id: CaseId, body: QuestionIn, session: DbSession,
              summary="Decide: forward to Europol and the competent national authority",
              dependencies=[idempotent])
 def forward(
-    case_id: CaseId,
+    case_id: ObjectId,
     body: ForwardIn,
     session: DbSession,
     caller: Principal = require("analyst"),

@@ -22,6 +22,7 @@ from childshield.api.auth import require
 from childshield.api.centre._context import centre_config, indicator_check
 from childshield.api.deps import DbSession
 from childshield.api.idempotency import idempotent
+from childshield.api.schemas import MAX_ID
 from childshield.auth.principal import Principal
 from childshield.centre import answers, assessment, intake
 from childshield.centre.config import CentreConfig
@@ -71,8 +72,9 @@ def submit_report(
 @router.get("", summary="Signed answers of my reports changed since a cursor")
 def list_changes(
     session: DbSession,
-    since: int = Query(0, ge=0, le=2**31 - 1,
-                       description="The `next` of the previous page (0: from start)"),
+    since: int = Query(
+        0, ge=0, le=MAX_ID, description="The `next` of the previous page (0: from start)"
+    ),
     limit: int = Query(100, ge=1, le=answers.MAX_PAGE),
     caller: Principal = require("provider"),
     config: CentreConfig = Depends(centre_config),

@@ -29,7 +29,7 @@ CUES: list[tuple[str, str, float]] = [
     ("access", "eigenes zimmer", 0.4),
     ("trust", "reif fur dein alter", 0.8),
     ("trust", "so|sehr|echt|total reif", 0.45),
-    ("trust", "du bist ~2 hubsch|suss|susse|schon|besonder*|klug|toll|perfekt|heiss|wunderschon", 0.35),
+    ("trust", "du bist ~2 hubsch|suss|susse|schon|besonder*|klug|toll|perfekt|wunderschon", 0.35),
     ("trust", "ich verstehe dich ~1 besser", 0.8),
     ("trust", "niemand|keiner versteht dich so ~1 wie ich", 0.8),
     ("trust", "nur ich verstehe dich", 0.7),

@@ -30,7 +30,7 @@ CUES: list[tuple[str, str, float]] = [
     # trust and special bond
     ("trust", "mature for your age", 0.8),
     ("trust", "so|really|very|super mature", 0.45),
-    ("trust", "you are [so|really|very|super|soo] pretty|cute|beautiful|gorgeous|special|smart|amazing|perfect|hot", 0.35),
+    ("trust", "you are [so|really|very|super|soo] pretty|cute|beautiful|gorgeous|special|smart|amazing|perfect", 0.35),
     ("trust", "i understand you [so] better", 0.8),
     ("trust", "no_one|nobody ~2 understands you like i do", 0.8),
     ("trust", "only one who ~2 understands|gets|cares", 0.6),

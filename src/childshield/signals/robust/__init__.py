@@ -15,7 +15,7 @@ variant             indicator side (stored, <= 16)          query side (searched
 
 Whole-picture variants (``full``, ``trim`` and their turns) match each other within the bank's
 threshold (31 by default). A ``pair`` window only matches a ``pair`` window, within the stricter
-:data:`PAIR_THRESHOLD` (20 bits): windows are small, so two unrelated pictures are more likely
+:data:`PAIR_THRESHOLD` (24 bits): windows are small, so two unrelated pictures are more likely
 to share a similar one. Whole-picture and window hashes are never compared with each other.
 
 Variants with PDQ quality below :data:`QUALITY_MIN` are dropped, except ``full``, which is always
@@ -55,13 +55,23 @@ __all__ = [
 
 QUALITY_MIN = 50
 MIN_SIDE = 32
-PAIR_THRESHOLD = 20
+PAIR_THRESHOLD = 24
 MAX_INDICATOR_VARIANTS = 16
 MAX_QUERY_VARIANTS = 40
-_INDICATOR_CORNERS, _QUERY_CORNERS = 16, 20
+_INDICATOR_CORNERS, _QUERY_CORNERS = 32, 40
+_HASH_SIDE = 512
 _TRIM_MIN = 0.01  # a trim that removes less than 1 % of a side is the full picture
 # order of pdqhash.compute_dihedral's hashes (checked against numpy turns in the tests)
-DIHEDRAL = ("", ":rot90", ":rot180", ":rot270", ":flipud", ":fliplr", ":transpose", ":antitranspose")
+DIHEDRAL = (
+    "",
+    ":rot90",
+    ":rot180",
+    ":rot270",
+    ":flipud",
+    ":fliplr",
+    ":transpose",
+    ":antitranspose",
+)
 _FLIP_INDEX = {(False, False): 0, (True, True): 2, (False, True): 4, (True, False): 5}
 
 
@@ -117,17 +127,20 @@ def _pdq_dihedral(image: Image.Image) -> tuple[list[str], int]:
     return [_hex(h) for h in hashes], int(quality)
 
 
-def _trimmed(image: Image.Image, work: _frames.Work) -> Image.Image | None:
-    """The image without its low-detail borders, or None when there is nothing to trim."""
-    left, top, right, bottom = _frames.trim_box(work.lum)
-    h, w = work.lum.shape
+def _trimmed(image: Image.Image) -> Image.Image | None:
+    """The image without its border (letterbox, padding, caption bar), or None if it has none."""
+    lum = _frames.trim_luminance(image)
+    left, top, right, bottom = _frames.trim_box(lum)
+    h, w = lum.shape
     if right - left < 8 or bottom - top < 8:
         return None
     if left + (w - right) <= _TRIM_MIN * w and top + (h - bottom) <= _TRIM_MIN * h:
         return None
     sx, sy = image.width / w, image.height / h
-    box = (round(left * sx), round(top * sy), round(right * sx), round(bottom * sy))
-    return image.crop(box)
+    out = image.crop((round(left * sx), round(top * sy), round(right * sx), round(bottom * sy)))
+    if max(out.size) > _HASH_SIDE:  # PDQ only keeps a 64x64 summary; hash a smaller copy
+        out.thumbnail((_HASH_SIDE, _HASH_SIDE), Image.Resampling.BOX)
+    return out
 
 
 def _windows(
@@ -155,7 +168,7 @@ def indicator_variants(image: Image.Image) -> Variants:
         return _finish([full], tiny=True)
     out = [full]
     base = image
-    trimmed = _trimmed(image, _frames.working_copy(image))
+    trimmed = _trimmed(image)
     if trimmed is not None:
         base = trimmed
         out.append(Variant("trim", *_pdq(trimmed)))
@@ -177,7 +190,7 @@ def query_variants(image: Image.Image) -> Variants:
     if _too_small(image):
         return _finish(out, tiny=True)
     base = image
-    trimmed = _trimmed(image, _frames.working_copy(image))
+    trimmed = _trimmed(image)
     if trimmed is not None:
         base = trimmed
         hashes, quality = _pdq_dihedral(trimmed)

@@ -4,9 +4,9 @@ Pure numpy + Pillow; no storage, no hashing. All geometry is done on a working c
 side is :data:`WORK_SIDE` pixels.
 
 Border trimming
-    Letterboxing, pillarboxing and padding add rows or columns with (almost) no detail: a flat
-    colour, or a blurred copy of the picture. :func:`trim_box` walks in from each edge while the
-    row or column's mean gradient is far below the picture's typical detail.
+    Letterboxing, pillarboxing, padding and caption bars add rows or columns of one flat colour
+    (bars: mostly that colour, around the caption's letters). :func:`trim_box` walks in from
+    each edge while the rows keep the edge's colour.
 
 Pair frames (the crop/rotation/scale-invariant part)
     PDQ does not survive cropping: a 2 % shift already moves a hash by ~60 bits. Instead of
@@ -34,10 +34,13 @@ PAIR_MIN, PAIR_MAX = 0.10, 0.35
 """Corner distance range, as a fraction of the working image's geometric-mean side."""
 PATCH = 64
 """PDQ works on a 64x64 summary; windows are sampled straight to that size."""
-_BORDER_DETAIL = 0.12
-"""A border row/column has less than this fraction of the picture's median row detail."""
-_BORDER_ABS = 1.0 / 255.0
+_EDGE_TOL = 10.0 / 255.0
+_EDGE_SHARE = 0.5
+"""A row where half the pixels have the (flat) edge row's colour is border: caption bars."""
+TRIM_SIDE = 768
 _MAX_TRIM = 0.45
+SIGMA_D, SIGMA_I = 1.5, 3.0
+"""Corner detector: derivative and integration scales, in working-copy pixels."""
 _LEAN_MARGIN = 0.05
 
 
@@ -50,7 +53,7 @@ class Corner:
 
 @dataclass(frozen=True)
 class Work:
-    """The working copy of an image: luminance and an RGB pyramid (1, 1/2, 1/4), long side WORK_SIDE."""
+    """Working copy of an image: luminance and RGB pyramid (1, 1/2, 1/4), long side WORK_SIDE."""
 
     lum: np.ndarray  # float32, [0, 1]
     pyramid: tuple[Image.Image, ...]
@@ -75,44 +78,64 @@ def _kernel(sigma: float) -> np.ndarray:
     r = max(1, int(3 * sigma))
     x = np.arange(-r, r + 1, dtype=np.float32)
     k = np.exp(-x * x / (2 * sigma * sigma))
-    return (k / k.sum()).astype(np.float32)
-
-
-def blur(a: np.ndarray, sigma: float) -> np.ndarray:
-    """Separable Gaussian blur with reflected edges."""
-    k = _kernel(sigma)
-    r = len(k) // 2
-    p = np.pad(a, ((r, r), (0, 0)), mode="reflect")
-    out = np.zeros_like(a)
-    for i, w in enumerate(k):
-        out += w * p[i : i + a.shape[0]]
-    p = np.pad(out, ((0, 0), (r, r)), mode="reflect")
-    out = np.zeros_like(a)
-    for i, w in enumerate(k):
-        out += w * p[:, i : i + a.shape[1]]
+    out: np.ndarray = (k / k.sum()).astype(np.float32)
     return out
 
 
+def blur(a: np.ndarray, sigma: float) -> np.ndarray:
+    """Separable Gaussian blur with reflected edges over the last two axes."""
+    k = _kernel(sigma)
+    r = len(k) // 2
+    lead = [(0, 0)] * (a.ndim - 2)
+    h, w = a.shape[-2:]
+    p = np.pad(a, [*lead, (r, r), (0, 0)], mode="reflect")
+    out: np.ndarray = k[0] * p[..., 0:h, :]
+    for i in range(1, len(k)):
+        out += k[i] * p[..., i : i + h, :]
+    p = np.pad(out, [*lead, (0, 0), (r, r)], mode="reflect")
+    out = k[0] * p[..., 0:w]
+    for i in range(1, len(k)):
+        out += k[i] * p[..., i : i + w]
+    return out
+
+
+def trim_luminance(image: Image.Image) -> np.ndarray:
+    """Luminance in [0, 1] at up to TRIM_SIDE pixels on the long side (finer than WORK_SIDE)."""
+    lum = image.convert("L")
+    w, h = lum.size
+    scale = min(1.0, TRIM_SIDE / max(w, h))
+    if scale < 1.0:
+        lum = lum.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BOX)
+    return np.asarray(lum, np.float32) / 255.0
+
+
+def _border_run(lum: np.ndarray) -> int:
+    """How many rows, from row 0 inward, are border: the flat colour of row 0, or mostly it.
+
+    Row 0 must be flat (almost all of it one grey level). A following row is border while it
+    stays that colour, or (caption bars) while at least half its pixels do. A smooth gradient,
+    like a sky, drifts away from the edge colour and stops the run.
+    """
+    h = lum.shape[0]
+    cap = int(h * _MAX_TRIM)
+    edge = float(np.median(lum[0]))
+    near = np.abs(lum[: cap + 1] - edge) < _EDGE_TOL
+    share = near.mean(axis=1)
+    if cap < 1 or share[0] < 0.95:
+        return 0
+    n = 0
+    while n < cap and share[n] >= _EDGE_SHARE:
+        n += 1
+    return n
+
+
 def trim_box(lum: np.ndarray) -> tuple[int, int, int, int]:
-    """(left, top, right, bottom) of the detailed part of ``lum``, excluding low-detail borders."""
+    """(left, top, right, bottom) of ``lum`` without its border rows and columns."""
     h, w = lum.shape
     if h < 16 or w < 16:
         return 0, 0, w, h
-    gy, gx = np.gradient(lum)
-    g = np.abs(gx) + np.abs(gy)
-    rows, cols = g.mean(axis=1), g.mean(axis=0)
-    limit_r = max(_BORDER_ABS, _BORDER_DETAIL * float(np.median(rows)))
-    limit_c = max(_BORDER_ABS, _BORDER_DETAIL * float(np.median(cols)))
-
-    def inward(profile: np.ndarray, limit: float) -> int:
-        n, cap = 0, int(len(profile) * _MAX_TRIM)
-        while n < cap and profile[n] < limit:
-            n += 1
-        return n
-
-    top, bottom = inward(rows, limit_r), inward(rows[::-1], limit_r)
-    left, right = inward(cols, limit_c), inward(cols[::-1], limit_c)
-    # the row/column at the content edge carries the step; keep a 1-pixel margin off it
+    top, bottom = _border_run(lum), _border_run(lum[::-1])
+    left, right = _border_run(lum.T), _border_run(lum.T[::-1])
     return left, top, w - right, h - bottom
 
 
@@ -121,17 +144,17 @@ def corners(lum: np.ndarray, limit: int = 20) -> list[Corner]:
     h, w = lum.shape
     if h < 24 or w < 24:
         return []
-    g = blur(lum, 1.5)
+    g = blur(lum, SIGMA_D)
     gy, gx = np.gradient(g)
-    sxx, syy, sxy = blur(gx * gx, 3.0), blur(gy * gy, 3.0), blur(gx * gy, 3.0)
+    sxx, syy, sxy = blur(np.stack([gx * gx, gy * gy, gx * gy]), SIGMA_I)
     tr = (sxx + syy) / 2
     lam = tr - np.sqrt(np.maximum(tr * tr - (sxx * syy - sxy * sxy), 0.0))
     c = lam[1:-1, 1:-1]
     peak = np.ones_like(c, dtype=bool)
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
-            if dy or dx:
-                peak &= c > lam[1 + dy : h - 1 + dy, 1 + dx : w - 1 + dx]
+    for oy in (-1, 0, 1):
+        for ox in (-1, 0, 1):
+            if oy or ox:
+                peak &= c > lam[1 + oy : h - 1 + oy, 1 + ox : w - 1 + ox]
     m = np.zeros_like(lam, dtype=bool)
     m[1:-1, 1:-1] = peak
     edge = 6
@@ -148,12 +171,12 @@ def corners(lum: np.ndarray, limit: int = 20) -> list[Corner]:
         v = float(vals[i])
         if v < floor:
             break
-        y, x = int(ys[i]), int(xs[i])
-        if any((x - k.x) ** 2 + (y - k.y) ** 2 < spacing2 for k in out):
+        yi, xi = int(ys[i]), int(xs[i])
+        if any((xi - k.x) ** 2 + (yi - k.y) ** 2 < spacing2 for k in out):
             continue
-        dx = _vertex(lam[y, x - 1], lam[y, x], lam[y, x + 1])
-        dy = _vertex(lam[y - 1, x], lam[y, x], lam[y + 1, x])
-        out.append(Corner(x + dx, y + dy, v))
+        dx = _vertex(lam[yi, xi - 1], lam[yi, xi], lam[yi, xi + 1])
+        dy = _vertex(lam[yi - 1, xi], lam[yi, xi], lam[yi + 1, xi])
+        out.append(Corner(xi + dx, yi + dy, v))
         if len(out) >= limit:
             break
     return out
@@ -166,15 +189,17 @@ def _vertex(a: float, b: float, c: float) -> float:
 
 def frame_pairs(cs: list[Corner], size: float, limit: int) -> list[tuple[Corner, Corner]]:
     """Corner pairs at PAIR_MIN..PAIR_MAX x ``size`` apart, strongest (weaker corner) first."""
-    cand: list[tuple[float, float, float, int, int]] = []
-    for i, a in enumerate(cs):
-        for j in range(i + 1, len(cs)):
-            b = cs[j]
-            d = float(np.hypot(a.x - b.x, a.y - b.y))
-            if PAIR_MIN * size <= d <= PAIR_MAX * size:
-                cand.append((-min(a.strength, b.strength), -max(a.strength, b.strength), d, i, j))
-    cand.sort()
-    return [(cs[i], cs[j]) for *_, i, j in cand[:limit]]
+    if len(cs) < 2:
+        return []
+    xy = np.array([(c.x, c.y) for c in cs])
+    st = np.array([c.strength for c in cs])
+    i, j = np.triu_indices(len(cs), 1)
+    d = np.hypot(xy[i, 0] - xy[j, 0], xy[i, 1] - xy[j, 1])
+    ok = (d >= PAIR_MIN * size) & (d <= PAIR_MAX * size)
+    i, j = i[ok], j[ok]
+    weak, strong = np.minimum(st[i], st[j]), np.maximum(st[i], st[j])
+    order = np.lexsort((j, i, -strong, -weak))[:limit]
+    return [(cs[int(i[k])], cs[int(j[k])]) for k in order]
 
 
 def frame_window(work: Work, a: Corner, b: Corner) -> Image.Image | None:
@@ -183,10 +208,10 @@ def frame_window(work: Work, a: Corner, b: Corner) -> Image.Image | None:
     ux, uy = b.x - a.x, b.y - a.y
     side = FRAME_SCALE * float(np.hypot(ux, uy))
     h, w = work.lum.shape
-    half_diag = side / np.sqrt(2)
-    if cx - half_diag < -0.5 or cy - half_diag < -0.5 or cx + half_diag > w or cy + half_diag > h:
-        # a window that leaves the picture would be padded with black and differ per crop
-        # (only test the rotated square's bounding circle: cheap and conservative)
+    # the rotated square must lie inside the picture: a window that leaves it would be padded
+    # with black and so differ from crop to crop
+    ex = 0.5 * FRAME_SCALE * (abs(ux) + abs(uy))  # half extent of the rotated square along x
+    if cx - ex < 0 or cy - ex < 0 or cx + ex > w - 1 or cy + ex > h - 1:
         return None
     level = 0
     while side / 2 ** (level + 1) >= PATCH and level + 1 < len(work.pyramid):

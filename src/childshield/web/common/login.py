@@ -77,7 +77,8 @@ def login_submit(
         result = service.login(session, email, password, Side(side), ttl=ttl)
     except AuthenticationError:
         return _login_page(request, next_=next, email=email, status_code=401,
-                           error="Wrong e-mail or password.")
+                           error="Wrong e-mail or password. (After 10 failed attempts an "
+                           "account is locked for 15 minutes.)")
     response = RedirectResponse(_safe_next(side, next), status_code=303)
     response.set_cookie(SESSION_COOKIE, result.token, path=f"/{side}/", httponly=True,
                         samesite="lax", secure=_secure(request),
