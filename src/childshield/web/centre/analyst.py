@@ -17,8 +17,8 @@ from starlette.responses import HTMLResponse, Response
 from childshield import audit
 from childshield.api.auth import require
 from childshield.api.centre._context import centre_config
-from childshield.api.schemas import ObjectId
 from childshield.api.deps import DbSession
+from childshield.api.schemas import ObjectId
 from childshield.auth.principal import Principal
 from childshield.centre import assessment
 from childshield.centre.config import CentreConfig
