@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-29 01:11:28.044669
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'provider_0001'
 down_revision = None
