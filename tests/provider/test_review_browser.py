@@ -33,7 +33,9 @@ def page() -> Iterator[Any]:
 
 
 @pytest.fixture
-def demo(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[LiveServer, dict[str, str]]]:
+def demo(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[LiveServer, dict[str, str]]]:
     from childshield.auth.demo import seed_demo
     from childshield.crypto.keyring import ENV_VAR
     from childshield.provider.classifiers import STANDIN_ENV
