@@ -8,6 +8,11 @@ anything else is reported as an internal error with no detail.
 
     ChildshieldError
     ├── InputError                    400  bad input the user can fix (safe)
+    │   ├── MalformedRequestError     400  unparseable JSON, bad header, bad Content-Length
+    │   ├── InvalidRequestError       422  the request does not match the schema (has .errors)
+    │   ├── PayloadTooLargeError      413  request body over the configured limit
+    │   ├── MethodNotAllowedError     405  the path exists, the method does not
+    │   ├── IdempotencyKeyReusedError 422  an Idempotency-Key reused with a different request
     │   ├── MediaError                422  a file could not be turned into signals
     │   │   ├── UnsupportedMediaError 415  not an image/video format we read
     │   │   ├── CorruptMediaError     422  truncated, corrupt or zero-byte file
@@ -48,6 +53,32 @@ class ChildshieldError(Exception):
 
 class InputError(ChildshieldError):
     status, slug, title, safe = 400, "bad-input", "Bad input", True
+
+
+class MalformedRequestError(InputError):
+    status, slug, title = 400, "malformed-request", "Malformed request"
+
+
+class InvalidRequestError(InputError):
+    status, slug, title = 422, "invalid-request", "Request validation failed"
+
+    def __init__(
+        self, message: str = "", errors: list[dict[str, object]] | None = None, **extra: object
+    ) -> None:
+        super().__init__(message, **extra)
+        self.errors = errors or []
+
+
+class PayloadTooLargeError(InputError):
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class MethodNotAllowedError(InputError):
+    status, slug, title = 405, "method-not-allowed", "Method not allowed"
+
+
+class IdempotencyKeyReusedError(InputError):
+    status, slug, title = 422, "idempotency-key-reused", "Idempotency-Key reused"
 
 
 class MediaError(InputError):
@@ -116,12 +147,17 @@ __all__ = [
     "ConflictError",
     "CorruptMediaError",
     "DependencyMissingError",
+    "IdempotencyKeyReusedError",
     "ImportFormatError",
     "InputError",
     "IntegrityError",
+    "InvalidRequestError",
+    "MalformedRequestError",
     "MediaError",
     "MediaTooLargeError",
+    "MethodNotAllowedError",
     "NotFoundError",
+    "PayloadTooLargeError",
     "PermissionDeniedError",
     "SignalValueError",
     "UnsupportedMediaError",

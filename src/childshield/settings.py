@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -42,6 +43,90 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(
         default=2 * 1024**3,
         description="Largest file that is hashed, in bytes.",
+    )
+
+    api_max_body_bytes: int = Field(
+        default=64 * 1024**2,
+        description="Largest HTTP request body the service accepts, in bytes (counted as it "
+        "streams in); larger ones get 413. Routes that take uploads may set their own limit.",
+    )
+    session_ttl_minutes: int = Field(
+        default=480,
+        description="How long a console login session lasts, in minutes.",
+    )
+    session_cookie_secure: bool | None = Field(
+        default=None,
+        description="Mark session cookies Secure. Default (unset): Secure when the request "
+        "arrived over HTTPS. Set true behind a TLS-terminating proxy.",
+    )
+    # --- keys (secrets from the environment only; `childshield keys generate` makes them) ---
+    evidence_keys: SecretStr | None = Field(
+        default=None,
+        description="Evidence encryption keys, 'kid:base64key,...' (32-byte AES-256-GCM keys, "
+        "oldest first; the last one encrypts new evidence, the others still decrypt).",
+    )
+    signing_key: SecretStr | None = Field(
+        default=None,
+        description="This deployment's Ed25519 private key (base64 of 32 raw bytes): signs "
+        "reports (provider) and indicator lists and referrals (centre).",
+    )
+    centre_private_key: SecretStr | None = Field(
+        default=None,
+        description="The centre's X25519 private key (base64 of 32 raw bytes) that opens "
+        "content providers sealed for it.",
+    )
+    centre_public_key: str | None = Field(
+        default=None,
+        description="The centre's X25519 public key (base64): providers seal report content "
+        "for it.",
+    )
+    centre_signing_public_key: str | None = Field(
+        default=None,
+        description="The centre's Ed25519 public key (base64): providers verify indicator "
+        "lists and centre answers with it.",
+    )
+    ncmec_environment: Literal["sandbox", "production", "test"] = Field(
+        default="sandbox",
+        description="Which NCMEC CyberTipline API reports go to: 'sandbox' "
+        "(exttest.cybertip.org), 'production' (report.cybertip.org), or 'test' (a local fake "
+        "at ncmec_base_url; plain HTTP allowed).",
+    )
+    ncmec_base_url: str | None = Field(
+        default=None,
+        description="Override of the CyberTipline API base URL (sandbox/test only; "
+        "production always uses https://report.cybertip.org/ispws).",
+    )
+    ncmec_username: str | None = Field(
+        default=None, description="CyberTipline API user name (issued by NCMEC)."
+    )
+    ncmec_password: SecretStr | None = Field(
+        default=None, description="CyberTipline API password (issued by NCMEC)."
+    )
+
+    # --- EU Centre ---
+    centre_max_report_bytes: int = Field(
+        default=32 * 1024**2,
+        description="Largest signed report the centre's intake accepts, in bytes (413 above).",
+    )
+    centre_bank: str = Field(
+        default="centre-indicators",
+        description="The bank holding the centre's indicators that known-material reports "
+        "are pre-assessed against.",
+    )
+    centre_referral_dir: Path | None = Field(
+        default=None,
+        description="Folder where the file delivery adapter writes referral packages for "
+        "recipients without an HTTPS endpoint. Default: <data_dir>/referrals.",
+    )
+    centre_authority_directory: Path | None = Field(
+        default=None,
+        description="JSON file listing the competent national authorities (id, name, country, "
+        "endpoint). Default: one placeholder authority per Member State, file delivery.",
+    )
+    centre_referral_allow_http: bool = Field(
+        default=False,
+        description="Allow plain-HTTP referral endpoints (tests and sandboxes only; "
+        "production delivery is HTTPS only).",
     )
 
     def resolved_database_url(self) -> str:

@@ -46,7 +46,10 @@ def fail(error: ChildshieldError, *, as_json: bool = False) -> typer.Exit:
 def run_app(app: typer.Typer) -> int:
     """Run the Typer app, turning ChildshieldError into a clear message and exit code."""
     try:
-        app(standalone_mode=False)
+        # standalone_mode=False: click returns typer.Exit's code instead of raising it
+        result = app(standalone_mode=False)
+        if isinstance(result, int) and not isinstance(result, bool):
+            return result
     except ChildshieldError as error:
         err_console.print(f"[bold red]error:[/] {error.message}", highlight=False)
         return int(exit_code_for(error))
@@ -60,10 +63,12 @@ def run_app(app: typer.Typer) -> int:
     except Exception as exc:  # click usage errors carry their own exit code
         import click
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return int(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+        # typer >= 0.29 raises its vendored click's exceptions (typer._click), not click's
+        usage = getattr(exc, "show", None) is not None and hasattr(exc, "exit_code")
+        if isinstance(exc, click.ClickException) or usage:
+            exc.show()  # type: ignore[attr-defined]
+            return int(exc.exit_code)  # type: ignore[attr-defined]
+        if isinstance(exc, click.exceptions.Abort) or type(exc).__name__ == "Abort":
             return int(ExitCode.INTERRUPTED)
         raise
     return int(ExitCode.OK)

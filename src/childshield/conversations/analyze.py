@@ -1,0 +1,143 @@
+"""One message -> the cues it contains, with spans in the raw text, and any stated age."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from childshield.conversations.lexicon import Lexicon, default_lexicon
+from childshield.conversations.normalize import TOKEN_RE, Normaliser
+
+_DIGIT = re.compile(r"\d")
+SHORT_MESSAGE = 24
+"""Messages up to this many characters have their analysis cached (they repeat a lot)."""
+PHOTO_DAMPING = 0.3
+"""Factor on photo/approach cues in a message that also names a benign object or context
+("a photo of your homework", "the damaged parcel")."""
+
+
+@dataclass(slots=True)
+class Hit:
+    kind: str
+    weight: float
+    cue: int
+    start: int
+    end: int
+
+
+@dataclass(slots=True)
+class Analysis:
+    hits: list[Hit] = field(default_factory=list)
+    ages: list[tuple[int, int, int]] = field(default_factory=list)
+    """(age, start, end) for each stated age."""
+    bare_number: int | None = None
+    """The number when the whole message is just a number (an answer to "how old are you")."""
+    tokens: tuple[str, ...] = ()
+
+
+_EMPTY = Analysis()
+
+
+class Analyzer:
+    """Finds lexicon cues in raw text. Thread-compatible: no state but a bounded cache."""
+
+    def __init__(self, lexicon: Lexicon | None = None) -> None:
+        self.lexicon = lexicon or default_lexicon()
+        self.normaliser = Normaliser(self.lexicon.vocabulary, self.lexicon.prefixes)
+        self._short: dict[str, Analysis] = {}
+        self._raw: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
+        """Per raw token: its canonical tokens and the cues they can anchor (bounded)."""
+
+    def analyze(self, text: str) -> Analysis:
+        """Cues and stated ages in ``text``; short messages are cached ("ok", "lol", "13").
+
+        The returned Analysis is shared and must not be modified.
+        """
+        if len(text) <= SHORT_MESSAGE:
+            cached = self._short.get(text)
+            if cached is None:
+                cached = self._analyze(text)
+                if len(self._short) >= 100_000:
+                    self._short.clear()
+                self._short[text] = cached
+            return cached
+        return self._analyze(text)
+
+    def _entry(self, raw: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        canon = self.normaliser.canonical(raw)
+        ids: set[int] = set()
+        for token in canon:
+            ids.update(self.lexicon.token_cues(token))
+        entry = (canon, tuple(sorted(ids)))
+        if len(self._raw) >= 500_000:
+            self._raw.clear()
+        self._raw[raw] = entry
+        return entry
+
+    def _analyze(self, text: str) -> Analysis:
+        words: list[str] = []
+        ids: set[int] = set()
+        cache = self._raw
+        for raw in TOKEN_RE.findall(text):
+            entry = cache.get(raw)
+            if entry is None:
+                entry = self._entry(raw)
+            words.extend(entry[0])
+            if entry[1]:
+                ids.update(entry[1])
+        if not words:
+            return _EMPTY
+        result = Analysis(tokens=tuple(words))
+        cues = self.lexicon.cues
+        candidates = [cues[i] for i in sorted(ids)] if ids else []
+        has_digit = _DIGIT.search(text) is not None and any(w.isdigit() for w in words)
+        if not candidates and not has_digit:
+            return result
+        norm = " ".join(words) + " "
+        matches = []
+        for cue in candidates:
+            match = cue.regex.search(norm)
+            if match is not None:
+                matches.append((cue, match.start(), match.end()))
+        ages = []
+        if has_digit:
+            if len(words) <= 3 and words[0].isdigit() and len(words[0]) <= 2:
+                result.bare_number = int(words[0])
+            regex = self.lexicon.age_regex
+            if regex is not None:
+                for match in regex.finditer(norm[:-1]):
+                    value = next((g for g in match.groups() if g), None)
+                    if value is not None:
+                        ages.append((int(value), match.start(), match.end() + 1))
+        if not matches and not ages:
+            return result
+        spans = self.normaliser.spans(text)
+        offsets = [0] * len(words)
+        position = 0
+        for i, word in enumerate(words):
+            offsets[i] = position
+            position += len(word) + 1
+
+        def raw_span(start: int, end: int) -> tuple[int, int]:
+            first = bisect_right(offsets, start) - 1
+            last = bisect_right(offsets, max(start, end - 2)) - 1
+            return spans[first][0], spans[last][1]
+
+        benign = False
+        for cue, start, end in matches:
+            raw_start, raw_end = raw_span(start, end)
+            result.hits.append(Hit(cue.kind, cue.weight, cue.id, raw_start, raw_end))
+            if cue.kind == "benign":
+                benign = True
+        if benign:
+            for hit in result.hits:
+                if hit.kind == "approach":
+                    hit.weight *= PHOTO_DAMPING
+        for age, start, end in ages:
+            raw_start, raw_end = raw_span(start, end)
+            result.ages.append((age, raw_start, raw_end))
+        return result
+
+
+__all__ = ["PHOTO_DAMPING", "Analysis", "Analyzer", "Hit"]

@@ -1,0 +1,228 @@
+"""Bounded per-conversation state and the per-author features the model scores.
+
+For every author the state keeps, per indicator category, a saturating evidence value
+``1 - prod(1 - w)`` over the cues the author wrote (each cue counted at most twice, so
+repeating one phrase cannot carry a score), the message where the category first
+appeared, and a capped list of evidence spans. Features then describe one author *with
+respect to the others*: whether the others disclosed being young or alone, whether an
+age gap was stated, whether the indicators are one-sided, and the conversation's benign
+context. Single words move little; combinations (``breadth``: from the third category on)
+and the stage order (``progression``: rapport or incentives before approach, isolation or
+coercion) move most. Two categories alone (a parent asking "are you home alone?" and
+offering a lift) are everyday talk; three, in the stage order, are the pattern.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from childshield.conversations.analyze import Analysis
+from childshield.conversations.lexicon import CATEGORIES
+
+FEATURES: tuple[str, ...] = (
+    *CATEGORIES,
+    "breadth",
+    "progression",
+    "age_gap",
+    "target_minor",
+    "one_sided",
+    "self_minor",
+    "benign_context",
+    "group",
+    "mass_opener",
+)
+"""Feature names, in vector order."""
+
+_CAT_INDEX = {name: i for i, name in enumerate(CATEGORIES)}
+_EARLY = (_CAT_INDEX["trust"], _CAT_INDEX["incentive"])
+_LATE = (_CAT_INDEX["isolation"], _CAT_INDEX["approach"], _CAT_INDEX["coercion"])
+BREADTH_LEVEL = 0.3
+"""A category counts towards ``breadth`` once its evidence reaches this level."""
+MAX_CUE_REPEATS = 2
+_AGE_WORDS = frozenset({"old", "age", "alt", "anos", "edad", "anni", "eta", "oud", "lat", "asl"})
+
+
+@dataclass(slots=True)
+class Evidence:
+    category: str
+    message: int
+    text: str
+    weight: float
+
+    def to_dict(self) -> dict[str, object]:
+        return {"category": self.category, "message": self.message, "text": self.text}
+
+
+@dataclass(slots=True)
+class AuthorState:
+    name: str
+    evidence_per_category: int
+    messages: int = 0
+    level: list[float] = field(default_factory=lambda: [0.0] * len(CATEGORIES))
+    first: list[int] = field(default_factory=lambda: [-1] * len(CATEGORIES))
+    kept: list[int] = field(default_factory=lambda: [0] * len(CATEGORIES))
+    cue_counts: dict[int, int] = field(default_factory=dict)
+    evidence: list[Evidence] = field(default_factory=list)
+    stated_age: int | None = None
+    age_evidence: Evidence | None = None
+    minor: float = 0.0
+    asked_age: bool = False
+    opener: frozenset[str] | None = None
+    mass_opener: float = 0.0
+    mass_evidence: Evidence | None = None
+    risk: float = 0.0
+    peak: float = 0.0
+
+    def total(self) -> float:
+        return sum(self.level)
+
+    def indicators(self) -> list[Evidence]:
+        out = list(self.evidence)
+        if self.age_evidence is not None:
+            out.append(self.age_evidence)
+        if self.mass_evidence is not None:
+            out.append(self.mass_evidence)
+        out.sort(key=lambda e: e.message)
+        return out
+
+
+def _saturate(level: float, weight: float) -> float:
+    return 1.0 - (1.0 - level) * (1.0 - weight)
+
+
+def _snippet(text: str, start: int, end: int, limit: int = 200) -> str:
+    return text[start:min(end, start + limit)]
+
+
+@dataclass(slots=True)
+class ConversationState:
+    """Everything kept about one conversation; its size is bounded by the limits."""
+
+    max_authors: int = 64
+    evidence_per_category: int = 5
+    authors: dict[str, AuthorState] = field(default_factory=dict)
+    messages: int = 0
+    benign: float = 0.0
+    ignored_authors: int = 0
+    age_question_by: str | None = None
+    alert_message: int | None = None
+    alert_suspect: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    last_time: float | None = None
+    stale: bool = False
+    """Evidence changed after the alert; risks are brought up to date when read."""
+
+    def warn(self, text: str, limit: int = 20) -> None:
+        if len(self.warnings) < limit:
+            self.warnings.append(text)
+
+    def author(self, name: str) -> AuthorState | None:
+        state = self.authors.get(name)
+        if state is None:
+            if len(self.authors) >= self.max_authors:
+                self.ignored_authors += 1
+                if self.ignored_authors == 1:
+                    self.warn(f"more than {self.max_authors} authors: later authors not scored")
+                return None
+            state = AuthorState(name, self.evidence_per_category)
+            self.authors[name] = state
+        return state
+
+    def update(self, index: int, author: AuthorState, text: str, analysis: Analysis) -> bool:
+        """Fold one analysed message into the state; True when any feature may have changed."""
+        author.messages += 1
+        changed = False
+        asked = False  # an access question in this message
+        taken: list[tuple[str, int, int]] = []
+        for hit in sorted(analysis.hits, key=lambda h: -h.weight):
+            kind = hit.kind
+            if any(k == kind and hit.start < e and s < hit.end for k, s, e in taken):
+                continue  # the same words matched by a variant or another language's cue
+            taken.append((kind, hit.start, hit.end))
+            if kind == "benign":
+                self.benign = _saturate(self.benign, hit.weight)
+                changed = True
+                continue
+            if kind == "disclosure":
+                author.minor = max(author.minor, hit.weight)
+                changed = True
+                continue
+            count = author.cue_counts.get(hit.cue, 0)
+            if count >= MAX_CUE_REPEATS:
+                continue
+            author.cue_counts[hit.cue] = count + 1
+            c = _CAT_INDEX[kind]
+            author.level[c] = _saturate(author.level[c], hit.weight)
+            if author.first[c] < 0:
+                author.first[c] = index
+            if author.kept[c] < self.evidence_per_category:
+                author.kept[c] += 1
+                author.evidence.append(
+                    Evidence(kind, index, _snippet(text, hit.start, hit.end), hit.weight)
+                )
+            if kind == "access":
+                asked = True
+            changed = True
+        if asked and not _AGE_WORDS.isdisjoint(analysis.tokens):
+            self.age_question_by = author.name
+        for age, start, end in analysis.ages:
+            self._stated_age(index, author, age, _snippet(text, start, end))
+            changed = True
+        if (analysis.bare_number is not None and self.age_question_by not in (None, author.name)
+                and not analysis.ages):
+            self._stated_age(index, author, analysis.bare_number, text[:20])
+            changed = True
+        return changed
+
+    def _stated_age(self, index: int, author: AuthorState, age: int, text: str) -> None:
+        if not 6 <= age <= 90:
+            return
+        author.stated_age = age
+        if age < 18:
+            author.minor = 1.0
+        author.age_evidence = Evidence("age_gap", index, text, 0.0)
+
+    def features(self, author: AuthorState) -> list[float]:
+        """The feature vector of ``author`` (order of FEATURES)."""
+        level = author.level
+        strong = sum(1 for v in level if v >= BREADTH_LEVEL)
+        breadth = max(0, strong - 2) / (len(CATEGORIES) - 2)
+        early = [author.first[i] for i in _EARLY if author.first[i] >= 0]
+        late = [author.first[i] for i in _LATE if author.first[i] >= 0]
+        progression = 1.0 if early and late and min(early) < max(late) else 0.0
+        target_minor = 0.0
+        other_total = 0.0
+        other_adult_gap = 0.0
+        for other in self.authors.values():
+            if other is author:
+                continue
+            target_minor = max(target_minor, other.minor)
+            other_total = max(other_total, other.total())
+            if (author.stated_age is not None and other.stated_age is not None
+                    and author.stated_age >= 18 and other.stated_age < 18):
+                other_adult_gap = 1.0
+        own = author.total()
+        one_sided = 0.0 if own <= 0 else max(0.0, (own - other_total) / own)
+        self_minor = 1.0 if author.stated_age is not None and author.stated_age < 18 else 0.0
+        group = min(1.0, max(0, len(self.authors) + self.ignored_authors - 2) / 3)
+        return [
+            *level,
+            breadth,
+            progression,
+            other_adult_gap,
+            target_minor,
+            one_sided,
+            self_minor,
+            self.benign,
+            group,
+            author.mass_opener,
+        ]
+
+
+__all__ = [
+    "BREADTH_LEVEL",
+    "FEATURES",
+    "AuthorState",
+    "ConversationState",
+    "Evidence",
+]

@@ -1,0 +1,1 @@
+"""Centre console pages (under /centre/console) and the public victims' page."""

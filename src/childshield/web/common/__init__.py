@@ -1,0 +1,1 @@
+"""Console pages served on both sides: login, logout, home, the UI kit."""

@@ -1,0 +1,1 @@
+"""Provider console pages (under /provider/console): the review console goes here."""

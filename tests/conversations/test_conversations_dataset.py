@@ -1,0 +1,50 @@
+"""The project's own evaluation data: shape required by issue 6, and a regression guard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from childshield.conversations.io import Conversation, read_jsonl
+from childshield.conversations.metrics import evaluate
+from childshield.conversations.model import load_model
+from childshield.conversations.train import peak_outcomes
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "conversations"
+LANGUAGES = {"en", "de", "fr", "es", "it", "nl", "pl"}
+DEV_SETS = ("dev", "dev2", "dev3", "dev4", "dev5")
+
+
+def load(name: str) -> list[Conversation]:
+    items = list(read_jsonl(DATA / f"{name}.jsonl"))
+    assert all(isinstance(i, Conversation) for i in items)
+    return items  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize("name", ["dev", "dev2", "dev3", "dev4", "dev5", "test"])
+def test_sets_are_balanced_labelled_and_cover_seven_languages(name):
+    conversations = load(name)
+    assert len({c.id for c in conversations}) == len(conversations)
+    assert {c.language for c in conversations} == LANGUAGES
+    positives = [c for c in conversations if c.label]
+    assert len(positives) * 2 == len(conversations)
+    for conv in positives:
+        assert conv.suspect in {m["author"] for m in conv.messages}
+
+
+def test_the_held_out_set_is_large_enough_and_disjoint_from_development():
+    test = load("test")
+    assert len(test) >= 80
+    dev_texts = {m["text"] for name in DEV_SETS for c in load(name) for m in c.messages}
+    test_texts = [m["text"] for c in test for m in c.messages]
+    shared = [t for t in test_texts if t in dev_texts and len(t) > 25]
+    assert not shared, shared
+
+
+def test_default_model_does_not_regress_on_the_held_out_set():
+    """Guards the figures published in docs/conversations.md (model 1.4.0)."""
+    measures = evaluate(peak_outcomes(load_model(), load("test")))
+    assert measures["fp"] == 0
+    assert measures["f0_5"] >= 0.71
+    assert measures["suspect_accuracy"] == 1.0
