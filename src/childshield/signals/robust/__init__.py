@@ -34,6 +34,7 @@ import numpy as np
 import pdqhash
 from PIL import Image
 
+from childshield.signals.pdq import luma_or_rgb, pdq_from_image
 from childshield.signals.robust import _frames
 
 __all__ = [
@@ -118,9 +119,14 @@ def _rgb_array(image: Image.Image) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(image.convert("RGB"), dtype=np.uint8))
 
 
+def _as_rgb(image: Image.Image) -> Image.Image:
+    """RGB as PDQ sees the picture (16-bit and float grey scaled as the pdq signal does)."""
+    return image if image.mode == "RGB" else Image.fromarray(luma_or_rgb(image)).convert("RGB")
+
+
 def _pdq(image: Image.Image) -> tuple[str, int]:
-    bits, quality = pdqhash.compute(_rgb_array(image))
-    return _hex(bits), int(quality)
+    """Plain PDQ, exactly as the ``pdq`` signal computes it (childshield.signals.pdq)."""
+    return pdq_from_image(image)
 
 
 def _pdq_dihedral(image: Image.Image) -> tuple[list[str], int]:
@@ -163,8 +169,8 @@ def _too_small(image: Image.Image) -> bool:
 
 def indicator_variants(image: Image.Image) -> Variants:
     """The PDQ variants to store for an indicator image (first: ``full``; at most 16)."""
-    image = image.convert("RGB")
     full = Variant("full", *_pdq(image))
+    image = _as_rgb(image)
     if _too_small(image):
         return _finish([full], tiny=True)
     out = [full]
@@ -185,9 +191,12 @@ def indicator_variants(image: Image.Image) -> Variants:
 
 def query_variants(image: Image.Image) -> Variants:
     """The PDQ variants to search for a query image (first: ``full``; at most 40)."""
-    image = image.convert("RGB")
+    plain = Variant("full", *_pdq(image))
+    image = _as_rgb(image)
     hashes, quality = _pdq_dihedral(image)
-    out = [Variant("full" + suffix, h, quality) for suffix, h in zip(DIHEDRAL, hashes, strict=True)]
+    out = [plain] + [
+        Variant("full" + sfx, h, quality) for sfx, h in zip(DIHEDRAL[1:], hashes[1:], strict=True)
+    ]
     if _too_small(image):
         return _finish(out, tiny=True)
     base = image
