@@ -115,6 +115,8 @@ def test_full_variant_is_plain_pdq_and_counts_are_bounded(
         assert len(qry) <= MAX_QUERY_VARIANTS
         assert all(len(v.pdq) == 64 and int(v.pdq, 16) >= 0 for v in ind + qry)
         assert all(v.quality >= robust.QUALITY_MIN for v in ind[1:] + qry[1:])
+        windows = [v for v in ind + qry if v.kind == "pair"]
+        assert windows and all(v.quality >= robust.WINDOW_QUALITY_MIN for v in windows)
         assert len({v.label for v in ind}) == len(ind)
 
 

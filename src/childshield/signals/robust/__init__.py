@@ -19,7 +19,8 @@ against a window, is held to the stricter :data:`STRICT_THRESHOLD` (24 bits): ea
 gives up to ~30 such whole-picture pairs and ~450 window pairs, so each must be less likely to
 collide by chance. Whole-picture and window hashes are never compared with each other.
 
-Variants with PDQ quality below :data:`QUALITY_MIN` are dropped, except ``full``, which is always
+Windows with PDQ quality below :data:`WINDOW_QUALITY_MIN` (70) and other variants below
+:data:`QUALITY_MIN` (50) are dropped, except ``full``, which is always
 returned first so that callers see the picture's own quality; :func:`low_information` says when a
 picture as a whole carries too little information to match (flat, or smaller than
 :data:`MIN_SIDE` pixels), in which case only ``full`` is returned.
@@ -43,6 +44,7 @@ __all__ = [
     "MIN_SIDE",
     "QUALITY_MIN",
     "STRICT_THRESHOLD",
+    "WINDOW_QUALITY_MIN",
     "PairHit",
     "RobustMatch",
     "Variant",
@@ -56,6 +58,9 @@ __all__ = [
 ]
 
 QUALITY_MIN = 50
+WINDOW_QUALITY_MIN = 70
+"""Windows need more detail than whole pictures: a 64x64 window of a flat drawing (a ridge, a
+disc on a plain sky) looks like many others, and there are many more window pairs to try."""
 MIN_SIDE = 32
 STRICT_THRESHOLD = 24
 MAX_INDICATOR_VARIANTS = 16
@@ -184,7 +189,7 @@ def indicator_variants(image: Image.Image) -> Variants:
         if len(out) >= MAX_INDICATOR_VARIANTS:
             break
         hashes, quality = _pdq_dihedral(win)
-        if quality >= QUALITY_MIN:
+        if quality >= WINDOW_QUALITY_MIN:
             out.append(Variant(label, hashes[_FLIP_INDEX[orient[0]]], quality))
     return _finish(out, tiny=False)
 
@@ -208,7 +213,7 @@ def query_variants(image: Image.Image) -> Variants:
     kept = [out[0], *(v for v in out[1:] if v.quality >= QUALITY_MIN)]
     for label, win, orients in _windows(base, _QUERY_CORNERS, query=True):
         hashes, quality = _pdq_dihedral(win)
-        if quality < QUALITY_MIN:
+        if quality < WINDOW_QUALITY_MIN:
             continue
         if len(kept) + len(orients) > MAX_QUERY_VARIANTS:
             continue  # an undecided window needs more room than is left; a later one may fit
