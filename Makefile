@@ -32,7 +32,7 @@ chromium:
 	fi
 
 run: install
-	$(PY) -m childshield demo
+	$(PY) -m childshield serve --role all --demo
 
 test: install chromium
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -14,10 +14,10 @@ flipped, half random) are matched with the real CLI at radius 31, one JSON line 
   range-searches it at radius 31 (faiss: strict < 32), printing one JSON line a query with
   the matched indicator ids and distances. Median of three.
 
-Every process runs on one core (taskset -c 0, one thread). Times are wall clock of the whole
-process (interpreter start included), and CPU time (user + sys of the child), since the
-machine is shared. The two outputs are checked to hold the same matches (same distances per
-query). Writes benchmarks/results/match_cli.{md,json}.
+Every process runs on one core (taskset -c 0, or $BENCH_CPU; one thread). Times are wall
+clock of the whole process (interpreter start included), and CPU time (user + sys of the
+child), since the machine is shared. The two outputs are checked to hold the same matches
+(same distances per query). Writes benchmarks/results/match_cli.{md,json}.
 """
 
 from __future__ import annotations
@@ -51,15 +51,18 @@ q = np.frombuffer(bytes.fromhex("".join(lines)), np.uint8).reshape(-1, 32)
 lims, dist, labels = index.range_search(q, 32)
 out = sys.stdout
 for i, text in enumerate(lines):
-    a, b = lims[i], lims[i + 1]
+    a, b = int(lims[i]), int(lims[i + 1])
     order = np.lexsort((labels[a:b], dist[a:b]))
-    m = [{"indicator": int(labels[a + k]), "distance": int(dist[a + k])} for k in order]
+    m = [{"indicator": int(labels[a + k]), "distance": int(dist[a + k])} for k in order.tolist()]
     out.write(json.dumps({"query": text, "matches": m}) + "\n")
 """
 
 
+CPU = os.environ.get("BENCH_CPU", "0")  # which core to pin to (BENCH_CPU=1 for the other)
+
+
 def one_core(cmd: list[str]) -> list[str]:
-    return ["taskset", "-c", "0", *cmd] if os.path.exists("/usr/bin/taskset") else cmd
+    return ["taskset", "-c", CPU, *cmd] if os.path.exists("/usr/bin/taskset") else cmd
 
 
 def timed_run(cmd: list[str], env: dict[str, str], stdout: Path | None = None) -> dict[str, Any]:
@@ -185,7 +188,7 @@ def write_report(r: dict[str, Any]) -> None:
         f"# End to end: `childshield match --signal pdq --hashes FILE`, "
         f"{r['queries']:,} queries, {r['indicators']:,} indicators",
         "",
-        "One core each (taskset -c 0, one thread); whole process timed, interpreter start "
+        f"One core each (taskset -c {CPU}, one thread); whole process timed, interpreter start "
         "included; median of the repeated runs. The machine is shared (load average "
         f"{r['load_average_at_start'][0]:.1f} at start, {r['load_average_at_end'][0]:.1f} at "
         "end), so CPU time is given beside wall time.",

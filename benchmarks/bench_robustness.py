@@ -249,14 +249,22 @@ def _bits(hexes: list[str]) -> np.ndarray:
     return np.unpackbits(raw, axis=1).astype(np.float32)
 
 
+# variant classes: 0 = plain `full`, 1 = other whole-picture variant (turns, trim), 2 = window
+_IND_REP = ("full", "trim", "pair:00")
+_QRY_REP = ("full", "full:rot90", "pair:00")
+
+
+def _class(v: robust.Variant) -> int:
+    return 0 if v.label == "full" else 2 if v.kind == "pair" else 1
+
+
 class Side:
-    """All hashes of one side: bit rows, owner (image or query number), kind, quality."""
+    """All hashes of one side: bit rows, owner (image or query number), variant class."""
 
     def __init__(self) -> None:
         self.hexes: list[str] = []
         self.owner: list[int] = []
-        self.pair: list[bool] = []
-        self.plain: list[bool] = []
+        self.cls: list[int] = []
 
     def add(self, owner: int, variants: list[robust.Variant]) -> None:
         for v in variants:
@@ -264,12 +272,10 @@ class Side:
                 continue
             self.hexes.append(v.pdq)
             self.owner.append(owner)
-            self.pair.append(v.kind == "pair")
-            self.plain.append(v.label == "full")
+            self.cls.append(_class(v))
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        return (_bits(self.hexes), np.array(self.owner, np.int64), np.array(self.pair, bool),
-                np.array(self.plain, bool))  # fmt: skip
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return _bits(self.hexes), np.array(self.owner, np.int64), np.array(self.cls, np.int64)
 
 
 def matched_pairs(
@@ -280,30 +286,29 @@ def matched_pairs(
     ``source[q]`` is the image query q was made from; ``margin`` receives the closest distance
     between hashes of UNRELATED images, for whole-picture and for window variants.
     """
-    ib, io_, ip, ipl = ind.arrays()
-    qb, qo, qp, qpl = qry.arrays()
-    if plain_only:
-        ib, io_, ip = ib[ipl], io_[ipl], ip[ipl]
-        qb, qo, qp = qb[qpl], qo[qpl], qp[qpl]
+    ib, io_, ic = ind.arrays()
+    qb, qo, qc = qry.arrays()
+    if plain_only:  # plain PDQ: the `full` hashes only, the bank threshold
+        ib, io_, ic = ib[ic == 0], io_[ic == 0], ic[ic == 0]
+        qb, qo, qc = qb[qc == 0], qo[qc == 0], qc[qc == 0]
+    table = np.full((3, 3), -1, np.int64)  # the rule, per (indicator class, query class)
+    for a, la in enumerate(_IND_REP):
+        for b, lb in enumerate(_QRY_REP):
+            t = robust.pair_threshold(la, lb, PLAIN_THRESHOLD)
+            table[a, b] = -1 if t is None else t
     out: set[tuple[int, int]] = set()
     isum = ib.sum(1)
-    whole = robust.pair_threshold("full", "full", PLAIN_THRESHOLD)
-    local = robust.pair_threshold("pair:00", "pair:00", PLAIN_THRESHOLD)
-    assert whole is not None and local is not None
     for start in range(0, len(qb), 4000):
         q = qb[start : start + 4000]
         d = isum[:, None] + q.sum(1)[None, :] - 2.0 * (ib @ q.T)
-        qpc = qp[start : start + 4000]
-        limit = np.where(ip[:, None] & qpc[None, :], local, -1)
-        limit = np.where(
-            ~ip[:, None] & ~qpc[None, :], PLAIN_THRESHOLD if plain_only else whole, limit
-        )
-        ii, jj = np.nonzero(d <= limit)
+        qcc = qc[start : start + 4000]
+        ii, jj = np.nonzero(d <= table[ic[:, None], qcc[None, :]])
         out.update(zip(io_[ii].tolist(), qo[start + jj].tolist(), strict=True))
         unrelated = io_[:, None] != source[qo[start : start + 4000]][None, :]
+        ipair, qpair = ic == 2, qcc == 2
         for kind, mask in (
-            ("whole", ~ip[:, None] & ~qpc[None, :]),
-            ("pair", ip[:, None] & qpc[None, :]),
+            ("whole", ~ipair[:, None] & ~qpair[None, :]),
+            ("pair", ipair[:, None] & qpair[None, :]),
         ):
             sel = d[mask & unrelated]
             if sel.size:
@@ -429,8 +434,8 @@ def write(result: dict[str, object], out: Path, quick: bool) -> None:
     )
     lines += [
         "",
-        "Closest distance between hashes of unrelated images (all splits; thresholds: whole"
-        f" picture {PLAIN_THRESHOLD}, windows {robust.PAIR_THRESHOLD}): plain PDQ"
+        "Closest distance between hashes of unrelated images (all splits; thresholds: `full` vs"
+        f" `full` {PLAIN_THRESHOLD}, any other pair {robust.STRICT_THRESHOLD}): plain PDQ"
         f" {result['plain_pdq/closest_unrelated']}, childshield"
         f" {result['childshield/closest_unrelated']}.",
         "",

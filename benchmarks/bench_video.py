@@ -21,6 +21,7 @@ benchmarks/results/video.md and .json.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
 import platform
@@ -99,7 +100,7 @@ def main() -> None:
         "load_average_at_start": os.getloadavg(),
         "cores_per_video": args.cores,
         "videos": names,
-        "vpdq": getattr(vpdq, "__version__", "installed") if vpdq else None,
+        "vpdq": importlib.metadata.version("vpdq") if vpdq else None,
         "modes": {},
     }
     for mode in ("native-every-frame", "128x128-every-frame", "native-1-per-second"):

@@ -76,3 +76,14 @@ def test_database_migrates_on_both_backends(database) -> None:  # type: ignore[n
     from sqlalchemy import inspect
 
     assert "alembic_version" in inspect(database.engine).get_table_names()
+
+
+def test_expected_heads_agree_with_alembic(database) -> None:  # type: ignore[no-untyped-def]
+    """The fast path that skips Alembic must know the same heads Alembic does."""
+    from alembic.script import ScriptDirectory
+
+    from childshield.store.db import expected_heads
+
+    script = ScriptDirectory.from_config(database.alembic_config())
+    assert set(script.get_heads()) == set(expected_heads())
+    assert database.current_revisions() == set(expected_heads())

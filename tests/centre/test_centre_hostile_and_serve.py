@@ -98,9 +98,10 @@ def test_intake_without_evidence_keys_says_which_setting(
             row = providers.register_provider(session, "k-host", contact="x",
                                               public_keys=[signer.public_base64], actor="t")
             key = providers.issue_api_key(session, row, actor="t")
-        r = httpx.post(server.url + "/centre/v1/reports", content=b"{}",
-                       headers={**bearer(key), "Idempotency-Key": "k1",
-                                "Content-Type": "application/json"})
+        report = build_report(SealingKey.generate().public_key, provider_id="k-host")
+        envelope = sign_document(report, signer, typ=REPORT_TYPE)
+        r = httpx.post(server.url + "/centre/v1/reports", json=envelope,
+                       headers={**bearer(key), "Idempotency-Key": "k1"})
         assert r.status_code == 500
         assert r.json()["type"].endswith("/configuration")
         assert missing in r.json()["detail"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from childshield.errors import InputError, IntegrityError
+from childshield.errors import InputError, IntegrityError, NotFoundError
 from childshield.index import HammingIndex, brute_force_search
 
 from .test_search import assert_same, dataset, queries_for
@@ -99,6 +99,15 @@ def test_snapshot_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
         HammingIndex().save(f)
 
 
+def test_missing_snapshot_and_bad_meta_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError, match="no index snapshot"):
+        HammingIndex.load(tmp_path / "nowhere")
+    idx, _, _ = build(100)
+    with pytest.raises(InputError, match="meta"):
+        idx.save(tmp_path / "snap", meta={"when": object()})
+    assert not (tmp_path / "snap").exists()  # nothing written
+
+
 def _segment(snap: Path) -> Path:
     return max(
         (p for p in snap.iterdir() if p.name.startswith("seg-")), key=lambda p: p.stat().st_size
@@ -119,6 +128,7 @@ def _flip_byte(path: Path, offset: int) -> None:
         (lambda s: os.truncate(_segment(s), 100), "truncated|past the end"),
         (lambda s: os.truncate(_segment(s), _segment(s).stat().st_size - 10), "past the end"),
         (lambda s: (s / "MANIFEST").write_bytes(b""), "truncated"),
+        (lambda s: (s / "MANIFEST").write_bytes(b"CSHIDX\r\n" + b"\x02" + b"\0" * 80), "version"),
         (lambda s: _flip_byte(s / "MANIFEST", 200), "checksum"),
         (lambda s: _segment(s).unlink(), "cannot read"),
     ],

@@ -16,7 +16,7 @@ from childshield.signals import robust
 from childshield.signals.robust import (
     MAX_INDICATOR_VARIANTS,
     MAX_QUERY_VARIANTS,
-    PAIR_THRESHOLD,
+    STRICT_THRESHOLD,
     PairHit,
     Variant,
     best_match,
@@ -238,9 +238,11 @@ def _png(img: Image.Image) -> bytes:
 
 
 def test_pair_threshold_holds_windows_to_a_stricter_distance() -> None:
-    assert pair_threshold("full", "full:rot90", 31) == 31
-    assert pair_threshold("trim", "full", 40) == 40
-    assert pair_threshold("pair:03", "pair:11/fx", 31) == PAIR_THRESHOLD < 31
+    assert pair_threshold("full", "full", 31) == 31  # plain PDQ keeps the bank's threshold
+    assert pair_threshold("full", "full", 20) == 20
+    assert pair_threshold("full", "full:rot90", 31) == STRICT_THRESHOLD < 31
+    assert pair_threshold("trim", "full", 40) == STRICT_THRESHOLD
+    assert pair_threshold("pair:03", "pair:11/fx", 31) == STRICT_THRESHOLD < 31
     assert pair_threshold("pair:03", "pair:11", 10) == 10
     assert pair_threshold("full", "pair:00", 31) is None
     assert pair_threshold("pair:00", "trim:fliplr", 31) is None
@@ -249,16 +251,18 @@ def test_pair_threshold_holds_windows_to_a_stricter_distance() -> None:
 
 def test_best_match_keeps_the_closest_accepted_pair_per_indicator() -> None:
     hits = [
-        PairHit(7, "pair:01", "pair:02", PAIR_THRESHOLD + 1),  # window too far: rejected
+        PairHit(7, "pair:01", "pair:02", STRICT_THRESHOLD + 1),  # window too far: rejected
         PairHit(7, "full", "pair:02", 3),  # whole vs window: never compared
-        PairHit(8, "pair:05", "pair:02/fy", PAIR_THRESHOLD),
-        PairHit(8, "full", "full:rot90", 25),
+        PairHit(8, "pair:05", "pair:02/fy", STRICT_THRESHOLD),
+        PairHit(8, "full", "full:rot90", STRICT_THRESHOLD + 1),  # a turn: held to the strict limit
+        PairHit(10, "full", "full", 31),  # plain PDQ at the bank threshold: accepted
         PairHit(9, "trim", "full", 12),
     ]
     found = best_match(hits, 31)
     assert [(m.indicator, m.distance, m.indicator_label) for m in found] == [
         (9, 12, "trim"),
-        (8, PAIR_THRESHOLD, "pair:05"),
+        (8, STRICT_THRESHOLD, "pair:05"),
+        (10, 31, "full"),
     ]
 
 

@@ -3,6 +3,7 @@ Matcher's exact index, vPDQ aggregation (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from video_testkit import background_frame, drawn_indicator, drawn_motion, write_video
@@ -75,3 +76,28 @@ def test_clip_and_embedded_image_found_through_the_banks(database, tmp_path: Pat
     records = indicator_records_for_video(indicator_video)
     assert [r.signal for r in records] == ["vpdq", "md5", "sha256"]
     assert records[0].source == str(indicator_video)
+
+
+def test_reference_variants_through_a_real_bank(samples, sqlite_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The reference-sample outcome with the production index and store (SQLite)."""
+    from test_video_matching import CHAIR_VARIANTS, PATTERN_VARIANTS
+
+    from childshield.store import open_database
+
+    db = open_database(sqlite_url)
+    service = BankService(db)
+    service.create("test-video-indicators")
+    for name in ("chair-orig-22-sd-bar", "pattern-hd-no-bar"):
+        frames = samples.every_frame(name)
+        record = {"md5": hashlib.md5(name.encode()).hexdigest(),
+                  "sha256": hashlib.sha256(name.encode()).hexdigest(),
+                  "vpdq": [f.as_dict() for f in frames]}
+        service.add_records("test-video-indicators", video_indicator_records(record, source=name),
+                            Provenance(source=name))
+    matcher = VideoMatcher(Matcher(db, index_dir=tmp_path / "index"))
+    expected = {n: "chair-orig-22-sd-bar" for n in CHAIR_VARIANTS}
+    expected |= {n: "pattern-hd-no-bar" for n in PATTERN_VARIANTS}
+    expected |= {"doorknob-hd-no-bar": None, "test-padded-dimensions": None}
+    for name, original in expected.items():
+        found = [m.source for m in matcher.match(samples.per_second(name))]
+        assert found == ([original] if original else []), name

@@ -30,6 +30,8 @@ ACTOR = "demo-seed"
 
 Seeder = Callable[[Session, dict[Side, Tenant]], None]
 _SEEDERS: list[Seeder] = []
+SEEDER_MODULES = ("childshield.provider.demo",)
+"""Modules imported by :func:`seed_demo` so their ``register_seeder`` calls run."""
 
 
 def register_seeder(seeder: Seeder) -> None:
@@ -70,6 +72,10 @@ def seed_demo(session: Session, sides: list[Side] | None = None) -> DemoCredenti
                                         label="demo key")
         creds.api_keys.append({"side": str(side), "tenant": name, "role": key_role,
                                "key": issued.secret})
+    import importlib
+
+    for module in SEEDER_MODULES:
+        importlib.import_module(module)
     for seeder in _SEEDERS:
         seeder(session, tenants)
     return creds

@@ -145,7 +145,9 @@ def list_(db: str | None = DbOption, as_json: bool = JsonOption) -> None:
         return
     from rich.table import Table
 
-    table = Table("bank", "kind", "threshold", "quality min", "active", "withdrawn", "created")
+    table = Table()
+    for header in ("bank", "kind", "threshold", "min quality", "active", "withdrawn", "created"):
+        table.add_column(header, no_wrap=header in ("bank", "kind"))
     for info in banks:
         table.add_row(
             info.name,
@@ -154,7 +156,7 @@ def list_(db: str | None = DbOption, as_json: bool = JsonOption) -> None:
             str(info.quality_min),
             str(info.active),
             str(info.withdrawn),
-            info.created_at.strftime("%Y-%m-%d %H:%M"),
+            info.created_at.strftime("%Y-%m-%d"),
         )
     out_console.print(table if banks else "no banks yet: childshield bank create NAME")
 

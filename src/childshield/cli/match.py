@@ -110,7 +110,7 @@ def match(
                 errors = match_hashes(matcher, sys.stdin, signal, bank, as_json)
             else:
                 try:
-                    with hashes.open("r", encoding="utf-8", errors="replace") as handle:
+                    with hashes.open("r", encoding="utf-8-sig", errors="replace") as handle:
                         errors = match_hashes(matcher, handle, signal, bank, as_json)
                 except FileNotFoundError:
                     raise NotFoundError(f"{hashes}: no such file") from None

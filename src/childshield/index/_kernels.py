@@ -15,6 +15,11 @@ key within ``hr`` of the query's half in every table and keeping entries whose c
 is ``<= cr`` therefore reaches every code within ``r``. A code reachable from several tables is
 reported only from the first one that reaches it (``_first_table``), so results have no
 duplicates and no dedup pass is needed.
+
+Why one module of ~700 lines rather than several: numba's on-disk cache is invalidated per
+source file, so a kernel cached in one file that inlines a helper from another keeps the old
+helper after the helper's file changes. Keeping every compiled function in this file keeps
+the cache honest.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ parallel threads (the kernels release the GIL).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -32,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from childshield.errors import InputError, IntegrityError
+from childshield.errors import InputError, IntegrityError, NotFoundError
 from childshield.index import _kernels as K
 from childshield.index.codec import check_codes, from_words, to_words
 from childshield.index.container import (
@@ -83,12 +84,14 @@ def _survive(budget: int) -> float:
     return sum(comb(16, k) for k in range(max(budget, -1) + 1)) / 65536.0
 
 
+@functools.lru_cache(maxsize=4096)
 def plan_for(
     radius: int, n: int, strategy: str = "auto"
 ) -> tuple[np.ndarray, np.ndarray, int, int] | None:
     """Probe plan (masks, weights, chunk radius, half radius), or None to scan.
 
     ``strategy`` is "auto" (cost model), "probe", "batch" or "scan"; all are exact.
+    Cached: the arrays returned are shared and must not be modified.
     """
     cr = radius // 8
     hr = min(cr // 2, 16)
@@ -254,9 +257,13 @@ class HammingIndex:
         directory = Path(path)
         if directory.exists() and not directory.is_dir():
             raise InputError(f"{directory}: a snapshot is a directory; a file is in the way")
-        directory.mkdir(parents=True, exist_ok=True)
         if meta is not None:
+            try:
+                json.dumps(dict(meta))
+            except (TypeError, ValueError) as exc:
+                raise InputError(f"meta: must be JSON-serialisable ({exc})") from exc
             self.meta = dict(meta)
+        directory.mkdir(parents=True, exist_ok=True)
         self._freeze()
         manifest = directory / MANIFEST
         generation = max(self.generation, _read_generation(manifest)) + 1
@@ -308,6 +315,8 @@ class HammingIndex:
         """Open a snapshot directory; ``mmap`` maps the segment files instead of reading them,
         ``verify`` also checks every section's CRC-32 (reads everything)."""
         directory = Path(path)
+        if not (directory / MANIFEST).is_file():
+            raise NotFoundError(f"{directory}: no index snapshot here (no {MANIFEST})")
         doc = _read_manifest(directory / MANIFEST)
         idx = cls(buffer_limit)
         idx.generation = int(doc["generation"])
@@ -341,17 +350,27 @@ class HammingIndex:
 
 
 def _combine(nq: int, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> SearchResult:
-    counts = np.zeros(nq, np.int64)
-    for c, _, _ in parts:
-        counts += c
+    """Hits of every source (grouped by query) -> one CSR result, each query's hits sorted
+    by distance then id."""
     offsets = np.zeros(nq + 1, np.int64)
-    np.cumsum(counts, out=offsets[1:])
     if not parts:
         return SearchResult(offsets, np.zeros(0, np.int64), np.zeros(0, np.int32))
-    ids = np.concatenate([p[1] for p in parts]).astype(np.int64, copy=False)
-    dists = np.concatenate([p[2] for p in parts]).astype(np.int32, copy=False)
-    qidx = np.concatenate([np.repeat(np.arange(nq), p[0]) for p in parts])
-    order = np.lexsort((ids, dists, qidx))
+    if len(parts) == 1:
+        counts, ids, dists = parts[0]
+    else:
+        counts = np.sum([p[0] for p in parts], axis=0)
+        ids = np.concatenate([p[1] for p in parts])
+        dists = np.concatenate([p[2] for p in parts])
+    np.cumsum(counts, out=offsets[1:])
+    ids = ids.astype(np.int64, copy=False)
+    dists = dists.astype(np.int32, copy=False)
+    if ids.size <= 1:
+        return SearchResult(offsets, ids, dists)
+    if nq == 1:
+        order = np.lexsort((ids, dists))
+    else:
+        qidx = np.concatenate([np.repeat(np.arange(nq), p[0]) for p in parts])
+        order = np.lexsort((ids, dists, qidx))
     return SearchResult(offsets, ids[order], dists[order])
 
 

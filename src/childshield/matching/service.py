@@ -72,7 +72,7 @@ def current_user() -> str:
 
 def detect_format(path: Path) -> str:
     """``jsonl`` when the first non-blank, non-comment line starts with ``{``, else ``pytx``."""
-    with path.open("r", encoding="utf-8", errors="replace") as handle:
+    with path.open("r", encoding="utf-8-sig", errors="replace") as handle:
         for line in handle:
             text = line.strip()
             if text and not text.startswith("#"):
@@ -93,7 +93,7 @@ def _open_text(path: Path) -> TextIO:
         raise NotFoundError(f"{path}: no such file")
     if path.stat().st_size > MAX_IMPORT_BYTES:
         raise InputError(f"{path}: larger than {MAX_IMPORT_BYTES} bytes")
-    return path.open("r", encoding="utf-8")
+    return path.open("r", encoding="utf-8-sig")  # a BOM is not part of line 1
 
 
 def _decoding(path: Path, work: Callable[[], T]) -> T:

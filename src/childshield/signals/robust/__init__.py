@@ -8,15 +8,16 @@ Plain PDQ compares one hash of the whole picture, so a 5 % crop, a letterbox, a 
 variant             indicator side (stored, <= 16)          query side (searched, <= 40)
 ==================  =====================================  =====================================
 ``full``            plain PDQ of the image (always first)   plain PDQ and its 7 dihedral turns
-``trim``            PDQ after removing low-detail borders   the same, with its 7 dihedral turns
+``trim``            PDQ without flat-colour borders         the same, with its 7 dihedral turns
 ``pair:NN``         PDQ of a window anchored on two         the same windows, from more corners;
                     corners (see ``_frames``), <= 14         an undecided orientation adds flips
 ==================  =====================================  =====================================
 
-Whole-picture variants (``full``, ``trim`` and their turns) match each other within the bank's
-threshold (31 by default). A ``pair`` window only matches a ``pair`` window, within the stricter
-:data:`PAIR_THRESHOLD` (24 bits): windows are small, so two unrelated pictures are more likely
-to share a similar one. Whole-picture and window hashes are never compared with each other.
+The plain pair (``full`` against ``full``) matches within the bank's threshold (31 by default),
+exactly as plain PDQ does. Every other pair, a turned or trimmed whole picture or a window
+against a window, is held to the stricter :data:`STRICT_THRESHOLD` (24 bits): each image pair
+gives up to ~30 such whole-picture pairs and ~450 window pairs, so each must be less likely to
+collide by chance. Whole-picture and window hashes are never compared with each other.
 
 Variants with PDQ quality below :data:`QUALITY_MIN` are dropped, except ``full``, which is always
 returned first so that callers see the picture's own quality; :func:`low_information` says when a
@@ -39,8 +40,8 @@ __all__ = [
     "MAX_INDICATOR_VARIANTS",
     "MAX_QUERY_VARIANTS",
     "MIN_SIDE",
-    "PAIR_THRESHOLD",
     "QUALITY_MIN",
+    "STRICT_THRESHOLD",
     "PairHit",
     "RobustMatch",
     "Variant",
@@ -55,7 +56,7 @@ __all__ = [
 
 QUALITY_MIN = 50
 MIN_SIDE = 32
-PAIR_THRESHOLD = 24
+STRICT_THRESHOLD = 24
 MAX_INDICATOR_VARIANTS = 16
 MAX_QUERY_VARIANTS = 40
 _INDICATOR_CORNERS, _QUERY_CORNERS = 32, 40
@@ -216,13 +217,18 @@ def low_information(variants: Sequence[Variant]) -> str | None:
 
 
 def pair_threshold(indicator_label: str, query_label: str, bank_threshold: int) -> int | None:
-    """Largest distance at which this (indicator variant, query variant) pair counts, or None."""
+    """Largest distance at which this (indicator variant, query variant) pair counts, or None.
+
+    ``full`` against ``full`` is plain PDQ and keeps the bank's threshold. Every other pair is
+    one of many tried per image pair (up to 31 whole-picture and ~450 window pairs), so it is
+    held to the stricter STRICT_THRESHOLD; windows are never compared with whole pictures.
+    """
     ind, qry = indicator_label.split(":", 1)[0], query_label.split(":", 1)[0]
-    whole = {"full", "trim"}
-    if ind in whole and qry in whole:
+    if indicator_label == "full" and query_label == "full":
         return bank_threshold
-    if ind == "pair" and qry == "pair":
-        return min(bank_threshold, PAIR_THRESHOLD)
+    whole = {"full", "trim"}
+    if (ind in whole and qry in whole) or (ind == "pair" and qry == "pair"):
+        return min(bank_threshold, STRICT_THRESHOLD)
     return None
 
 

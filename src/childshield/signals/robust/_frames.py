@@ -36,6 +36,7 @@ PATCH = 64
 """PDQ works on a 64x64 summary; windows are sampled straight to that size."""
 _EDGE_TOL = 10.0 / 255.0
 _EDGE_SHARE = 0.5
+_BAR_FLAT = 0.85
 """A row where half the pixels have the (flat) edge row's colour is border: caption bars."""
 TRIM_SIDE = 768
 _MAX_TRIM = 0.45
@@ -112,20 +113,23 @@ def trim_luminance(image: Image.Image) -> np.ndarray:
 def _border_run(lum: np.ndarray) -> int:
     """How many rows, from row 0 inward, are border: the flat colour of row 0, or mostly it.
 
-    Row 0 must be flat (almost all of it one grey level). A following row is border while it
-    stays that colour, or (caption bars) while at least half its pixels do. A smooth gradient,
-    like a sky, drifts away from the edge colour and stops the run.
+    Row 0 must be flat (almost all of it one grey level). The border is the longest run of rows
+    where every row has at least half its pixels in that colour (caption bars: letters on a flat
+    bar) and the run as a whole has at least BAR_FLAT of them (so a plaid or checkerboard, whose
+    rows are half one colour, is not mistaken for a bar). A smooth gradient, like a sky, drifts
+    away from the edge colour and ends the run.
     """
     h = lum.shape[0]
     cap = int(h * _MAX_TRIM)
     edge = float(np.median(lum[0]))
-    near = np.abs(lum[: cap + 1] - edge) < _EDGE_TOL
-    share = near.mean(axis=1)
+    share = (np.abs(lum[: cap + 1] - edge) < _EDGE_TOL).mean(axis=1)
     if cap < 1 or share[0] < 0.95:
         return 0
-    n = 0
-    while n < cap and share[n] >= _EDGE_SHARE:
-        n += 1
+    low = np.nonzero(share[:cap] < _EDGE_SHARE)[0]
+    n = int(low[0]) if len(low) else cap
+    overall = np.cumsum(share[:n]) / np.arange(1, n + 1)
+    while n > 0 and overall[n - 1] < _BAR_FLAT:
+        n -= 1
     return n
 
 

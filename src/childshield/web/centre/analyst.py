@@ -18,6 +18,7 @@ from childshield import audit
 from childshield.api.auth import require
 from childshield.api.centre._context import centre_config
 from childshield.api.deps import DbSession
+from childshield.api.schemas import ObjectId
 from childshield.auth.principal import Principal
 from childshield.centre import assessment
 from childshield.centre.config import CentreConfig
@@ -55,7 +56,7 @@ def queue_page(request: Request, session: DbSession,
 
 
 @router.get("/reports/{case_id}")
-def report_page(request: Request, case_id: int, session: DbSession,
+def report_page(request: Request, case_id: ObjectId, session: DbSession,
                 caller: Principal = require("analyst"),
                 config: CentreConfig = Depends(centre_config)) -> HTMLResponse:
     row = assessment.get_case(session, case_id)
@@ -67,7 +68,7 @@ def report_page(request: Request, case_id: int, session: DbSession,
 
 
 @router.get("/reports/{case_id}/items/{item_id}/content")
-def item_content(case_id: int, item_id: str, session: DbSession,
+def item_content(case_id: ObjectId, item_id: str, session: DbSession,
                  caller: Principal = require("analyst"),
                  config: CentreConfig = Depends(centre_config)) -> Response:
     """One item's content, opened from its sealed box (audited; images only)."""
