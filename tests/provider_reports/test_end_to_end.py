@@ -72,7 +72,7 @@ def test_report_forwarded_unfounded_notice_complaint_and_removal_order(
             by_report = {row["report_id"]: row["case_id"] for row in queue}
             fwd = by_report[report_ids[forwarded_case]]
             unf = by_report[report_ids[unfounded_case]]
-            for case in (fwd, unf):
+            for _ in (fwd, unf):
                 assert http.post(f"{c}/analysis/next", headers=_w(analyst)).status_code == 200
             r = http.post(f"{c}/analysis/reports/{fwd}/forward", json={"notes": "ok"},
                           headers=_w(analyst))

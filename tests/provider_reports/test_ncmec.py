@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from tests.exchange.ncmec_fake import PASSWORD, USER, FakeCyberTipline, RunningFake, serve
 
 from childshield.api.testing import LiveServer
 from childshield.exchange.ncmec.client import CyberTiplineClient
 from childshield.provider.delivery import Worker
 from childshield.provider.ncmec import ncmec_sender
 from childshield.store.models.provider_reports import ProviderOutbox, ProviderReport
-from tests.exchange.ncmec_fake import PASSWORD, USER, FakeCyberTipline, RunningFake, serve
 
 from .harness import Provider
 

@@ -119,7 +119,7 @@ def test_removal_order_deadline_alert(provider: Provider, keys: Keys) -> None:
         row = store_order(session, provider.reviewer.tenant_id, envelope,
                           keys.centre_signer.trusted("centre"), t0)
         assert row is not None
-        with pytest.raises(Exception, match="(?i)key|signature"):
+        with pytest.raises(Exception, match=r"(?i)key|signature"):
             store_order(session, provider.reviewer.tenant_id, forged,
                         keys.centre_signer.trusted("centre"), t0)
         early = order_view(row, now=t0 + timedelta(hours=1))

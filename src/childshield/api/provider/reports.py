@@ -26,8 +26,8 @@ from childshield.errors import ConflictError, NotFoundError
 from childshield.provider import outbox
 from childshield.provider.cases import get_case, iso
 from childshield.provider.complaints import complaints_of_case
-from childshield.provider.reports import report_view
-from childshield.provider.retention import add_hold, retention_end
+from childshield.provider.reports import case_report_section, report_view
+from childshield.provider.retention import add_hold
 from childshield.store import provider_reports as repo
 from childshield.store.models.base import utcnow
 from childshield.store.models.provider_reports import ProviderReport
@@ -50,11 +50,8 @@ def _report(scope: TenantScope, report_id: str) -> ProviderReport:
 
 
 def _full_view(scope: TenantScope, report: ProviderReport) -> dict[str, Any]:
-    view = report_view(scope.session, report)
-    view["retention_until"] = iso(retention_end(scope.session, report.case_id,
-                                                report.created_at))
-    view["holds"] = [{"until": iso(h.until), "reason": h.reason, "by": h.created_by}
-                     for h in repo.holds_of(scope.session, report.case_id)]
+    view = case_report_section(scope, report.case_id)
+    assert view is not None
     view["complaints"] = complaints_of_case(scope, report.case_id)
     return view
 
