@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from childshield.errors import ConfigurationError
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_FINGERPRINT_TABLE = "childshield_schema_fingerprint"
 
 
 def _normalise_url(url: str) -> str:
@@ -70,28 +71,40 @@ class Database:
         cfg.attributes["engine"] = self.engine
         return cfg
 
-    def current_revisions(self) -> set[str]:
-        """The revisions recorded in alembic_version (empty for a new database)."""
-        from sqlalchemy import text
-
+    def _recorded_fingerprint(self) -> str | None:
         try:
             with self.engine.connect() as connection:
-                rows = connection.execute(text("SELECT version_num FROM alembic_version"))
-                return {str(row[0]) for row in rows}
-        except Exception:
-            return set()
+                row = connection.execute(
+                    text(f"SELECT fingerprint FROM {_FINGERPRINT_TABLE}")
+                ).first()
+                return str(row[0]) if row else None
+        except Exception:  # no such table yet
+            return None
+
+    def _record_fingerprint(self) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                text(f"CREATE TABLE IF NOT EXISTS {_FINGERPRINT_TABLE} (fingerprint VARCHAR(64))")
+            )
+            connection.execute(text(f"DELETE FROM {_FINGERPRINT_TABLE}"))
+            connection.execute(
+                text(f"INSERT INTO {_FINGERPRINT_TABLE} (fingerprint) VALUES (:f)"),
+                {"f": schema_fingerprint()},
+            )
 
     def migrate(self) -> None:
         """Bring the schema up to date (all domain branches).
 
         Every CLI process opens the database, and importing Alembic costs about a third of a
-        second: when the database already stands at every head, Alembic is not imported.
+        second: when the database was last migrated with exactly these migration files
+        (recorded as a fingerprint), Alembic is not imported at all.
         """
-        if self.current_revisions() == expected_heads():
+        if self._recorded_fingerprint() == schema_fingerprint():
             return
         from alembic import command
 
         command.upgrade(self.alembic_config(), "heads")
+        self._record_fingerprint()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -110,22 +123,16 @@ class Database:
         self.engine.dispose()
 
 
-_ASSIGNMENT = re.compile(r"^(revision|down_revision|depends_on)\s*(?::[^=]*)?=\s*(.*)$", re.M)
-_QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
-
-
 @lru_cache(maxsize=1)
-def expected_heads() -> frozenset[str]:
-    """Head revisions of all migration branches, read from the version files as text (the
-    same files Alembic reads), without importing Alembic."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
+def schema_fingerprint() -> str:
+    """SHA-256 over every migration file (path and text): changes whenever a migration is
+    added or edited."""
+    digest = hashlib.sha256()
     for location in _version_locations():
-        for path in Path(location).glob("*.py"):
-            for name, value in _ASSIGNMENT.findall(path.read_text(encoding="utf-8")):
-                found = set(_QUOTED.findall(value))
-                (revisions if name == "revision" else parents).update(found)
-    return frozenset(revisions - parents)
+        for path in sorted(Path(location).glob("*.py")):
+            digest.update(f"{Path(location).name}/{path.name}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -144,4 +151,4 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
     return db
 
 
-__all__ = ["MIGRATIONS_DIR", "Database", "expected_heads", "open_database"]
+__all__ = ["MIGRATIONS_DIR", "Database", "open_database", "schema_fingerprint"]
