@@ -126,7 +126,8 @@ def jobs(
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """The scheduler: each round pulls answers and removal orders (deadline alerts),
+    """The scheduler: each round reports any confirmed case still without a report, pulls
+    answers and removal orders (deadline alerts),
     creates due notices, runs retention and a delivery pass. One JSON line a round."""
     import time
 
@@ -135,6 +136,7 @@ def jobs(
     from childshield.provider.ncmec import ncmec_sender
     from childshield.provider.notices import schedule_notices
     from childshield.provider.orders import pull_orders
+    from childshield.provider.reports import reconcile
     from childshield.provider.retention import run_retention
     from childshield.store import open_database
 
@@ -143,7 +145,10 @@ def jobs(
         worker = Worker(database, ncmec=ncmec_sender())
         try:
             while True:
-                emit({"answers": pull_answers(database).to_json(),
+                with database.session() as session:
+                    reconciled = reconcile(session)
+                emit({"reconciled": reconciled,
+                      "answers": pull_answers(database).to_json(),
                       "orders": pull_orders(database),
                       "notices": schedule_notices(database),
                       "retention": run_retention(database),

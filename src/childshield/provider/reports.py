@@ -271,6 +271,17 @@ def on_case_confirmed(session: Session, confirmation: Confirmation) -> None:
     report_for_case(session, confirmation.case)
 
 
+def reconcile(session: Session, limit: int = 500) -> int:
+    """Give every confirmed case without a report its report (a safety net for a decision
+    made in a process where this module, and so the handler, was not loaded)."""
+    missing = repo.confirmed_without_report(session, limit)
+    for case in missing:
+        report_for_case(session, case)
+        audit.record(session, "system:reports", "report.reconcile", "case", case.id,
+                     tenant_id=case.tenant_id)
+    return len(missing)
+
+
 def report_view(session: Session, report: ProviderReport) -> dict[str, Any]:
     """A report as the API and the console show it, with the centre's answer."""
     answer = report.answer or {}
@@ -321,6 +332,7 @@ __all__ = [
     "build_report",
     "case_report_section",
     "on_case_confirmed",
+    "reconcile",
     "report_for_case",
     "report_view",
     "set_profile",
