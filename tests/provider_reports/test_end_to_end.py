@@ -2,9 +2,10 @@
 
 A case is confirmed; the report flows to the centre; an analyst asks a question (the
 provider answers it) and forwards it there (using the centre's API); the provider pulls
-the answer and shows it on the case. A second report is manifestly unfounded: its user gets an Art. 12(2) notice with the centre's reasons,
-complains, and a supervisor upholds the complaint (reinstate). A removal order registered
-at the centre is pulled, executed and reported back.
+the answer and shows it on the case. A second report is manifestly unfounded: its user
+gets an Art. 12(2) notice with the centre's reasons, complains, and a supervisor upholds
+the complaint (reinstate). A removal order registered at the centre is pulled, executed
+and reported back.
 """
 
 from __future__ import annotations
