@@ -8,6 +8,7 @@ Values are hashes of benign stand-in bytes (SAFETY.md).
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from childshield.api.testing import LiveServer, add_tenant_with_key, bearer
 from childshield.centre import providers, stats
@@ -22,6 +24,7 @@ from childshield.crypto.signing import SigningKey, TrustedKey, TrustedKeys
 from childshield.exchange.indicator_list import Scope, verify_list
 from childshield.matching import Matcher
 from childshield.settings import Settings
+from childshield.store.models.audit import AuditEntry
 
 MD5 = hashlib.md5(b"stand-in file one").hexdigest()
 SHA = hashlib.sha256(b"stand-in file two").hexdigest()
@@ -118,6 +121,11 @@ def test_lists_follow_the_granted_scope(centre: Centre) -> None:
                        since=10**6).status_code == 400
     assert centre.call("GET", "/indicator-lists/known", centre.provider,
                        since=lst.header.version).status_code == 304
+    with centre.server.database.session() as session:
+        pulls = session.execute(select(AuditEntry.outcome, AuditEntry.details).where(
+            AuditEntry.action == "indicator_list.pull").order_by(AuditEntry.seq)).all()
+    assert [o for o, _ in pulls] == ["denied", "success", "denied", "denied", "success"]
+    assert all(MD5 not in json.dumps(d) for _, d in pulls)  # values never in the log
 
 
 def test_centre_bank_for_pre_assessment_follows_the_database(centre: Centre) -> None:

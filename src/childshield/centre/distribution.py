@@ -75,18 +75,16 @@ def signed_list_for(
     key: SigningKey, actor: Actor,
 ) -> dict[str, Any] | None:
     """The signed list (``since`` None: full; else the delta since that version) for
-    ``provider``, or None when it already holds the current version."""
+    ``provider``, or None when it already holds the current version. A refusal
+    (NotFoundError, InputError) is for the caller to audit in its own transaction
+    (:func:`record_refusal`), since this one is rolled back."""
     row = repo.scope_of(session, provider.id, list_id)
     details: dict[str, Any] = {"provider": provider.provider_id, "since": since}
     if row is None:
-        audit.record(session, actor, "indicator_list.pull", "indicator_list", list_id,
-                     outcome="denied", tenant_id=provider.tenant_id, details=details)
         raise NotFoundError(f"no indicator list {list_id!r} for provider "
                             f"{provider.provider_id!r}")
     current = repo.current_version(session)
     if since is not None and (since < 0 or since > current):
-        audit.record(session, actor, "indicator_list.pull", "indicator_list", list_id,
-                     outcome="failure", tenant_id=provider.tenant_id, details=details)
         raise InputError(f"since={since} is not a version of this list (current: {current})")
     if current == 0 or since == current:
         audit.record(session, actor, "indicator_list.pull", "indicator_list", list_id,
@@ -108,4 +106,12 @@ def signed_list_for(
     return sign_list(indicator_list, key)
 
 
-__all__ = ["grant_scope", "scope_view", "signed_list_for"]
+def record_refusal(session: Session, provider: CentreProvider, list_id: str,
+                   since: int | None, error: Exception, actor: Actor) -> None:
+    audit.record(session, actor, "indicator_list.pull", "indicator_list", list_id,
+                 outcome="denied", tenant_id=provider.tenant_id,
+                 details={"provider": provider.provider_id, "since": since,
+                          "error": type(error).__name__})
+
+
+__all__ = ["grant_scope", "record_refusal", "scope_view", "signed_list_for"]

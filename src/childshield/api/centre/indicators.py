@@ -17,12 +17,14 @@ from pydantic import BaseModel, Field
 
 from childshield.api.auth import require
 from childshield.api.centre._context import centre_config
-from childshield.api.deps import DbSession
+from childshield.api.deps import DbSession, get_database
 from childshield.api.idempotency import idempotent
 from childshield.auth.principal import Principal
 from childshield.centre import distribution, indicators
 from childshield.centre.config import CentreConfig
 from childshield.centre.providers import get_provider, provider_of
+from childshield.errors import InputError, NotFoundError
+from childshield.store.db import Database
 
 router = APIRouter(tags=["indicators"])
 MAX_VERSION = 2**62
@@ -103,10 +105,16 @@ def pull(list_id: str, session: DbSession,
          since: int | None = Query(None, ge=0, le=MAX_VERSION,
                                    description="the version held; omit for the full list"),
          caller: Principal = require("provider"),
-         config: CentreConfig = Depends(centre_config)) -> Any:
+         config: CentreConfig = Depends(centre_config),
+         database: Database = Depends(get_database)) -> Any:
     provider = provider_of(session, caller)
-    signed = distribution.signed_list_for(session, provider, list_id, since=since,
-                                          key=config.signer(), actor=caller)
+    try:
+        signed = distribution.signed_list_for(session, provider, list_id, since=since,
+                                              key=config.signer(), actor=caller)
+    except (NotFoundError, InputError) as error:
+        with database.session() as own:  # the request's transaction is rolled back
+            distribution.record_refusal(own, provider, list_id, since, error, caller)
+        raise
     if signed is None:
         return Response(status_code=304)
     return signed
