@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from childshield.crypto.encoding import utc_iso
 from childshield.store import centre as repo
+from childshield.store import centre_indicators as indicator_repo
 from childshield.store.banks import as_utc
 from childshield.store.models.base import utcnow
 
@@ -35,6 +36,11 @@ def _hours(values: list[float]) -> dict[str, float | int | None]:
         "mean_hours": round(statistics.fmean(values), 3),
         "max_hours": round(max(values), 3),
     }
+
+
+def _indicators(session: Session) -> dict[str, int]:
+    added, withdrawn = indicator_repo.counts(session)
+    return {"added": added, "withdrawn": withdrawn, "active": added - withdrawn}
 
 
 def compute(session: Session, now: datetime | None = None) -> dict[str, Any]:
@@ -87,7 +93,7 @@ def compute(session: Session, now: datetime | None = None) -> dict[str, Any]:
             "mean_reports_per_item": round(statistics.fmean(groups), 3) if groups else None,
             "distribution": {str(k): v for k, v in sorted(Counter(groups).items())},
         },
-        "indicators": {"added": 0, "withdrawn": 0, "note": NOT_YET},
+        "indicators": _indicators(session),
         "victims_assisted": {"count": 0, "note": NO_VICTIMS},
         "removal_orders": {
             "issued": len(orders),
