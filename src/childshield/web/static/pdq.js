@@ -283,7 +283,7 @@ export async function pdqFromVideo(blob, { interval = 1, maxFrames = 600 } = {})
     const height = video.videoHeight;
     if (!width || !height) throw new Error("the video has no picture");
     const frames = [];
-    for (let t = 0; t <= duration && frames.length < maxFrames; t += interval) {
+    for (let t = 0; (t < duration || t === 0) && frames.length < maxFrames; t += interval) {
       const seeked = once(video, "seeked");
       video.currentTime = Math.min(t, Math.max(0, duration - 0.001));
       await seeked;
