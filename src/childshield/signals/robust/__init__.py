@@ -35,7 +35,7 @@ import numpy as np
 import pdqhash
 from PIL import Image
 
-from childshield.signals.pdq import luma_or_rgb, pdq_from_image
+from childshield.signals.pdq import bits_to_hex, luma_or_rgb, pdq_from_image
 from childshield.signals.robust import _frames
 
 __all__ = [
@@ -116,10 +116,6 @@ def _finish(out: list[Variant], tiny: bool) -> Variants:
     return Variants(out)
 
 
-def _hex(bits: np.ndarray) -> str:
-    return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
-
-
 def _rgb_array(image: Image.Image) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(image.convert("RGB"), dtype=np.uint8))
 
@@ -136,7 +132,7 @@ def _pdq(image: Image.Image) -> tuple[str, int]:
 
 def _pdq_dihedral(image: Image.Image) -> tuple[list[str], int]:
     hashes, quality = pdqhash.compute_dihedral(_rgb_array(image))
-    return [_hex(h) for h in hashes], int(quality)
+    return [bits_to_hex(h) for h in hashes], int(quality)
 
 
 def _trimmed(image: Image.Image) -> Image.Image | None:
