@@ -50,6 +50,7 @@ from childshield.scan.live_sources import describe, open_source
 from childshield.signals.video_decode import (
     LumaExtractor,
     VideoLimits,
+    close_container,
     decode_frames,
     open_container,
     video_stream,
@@ -199,7 +200,7 @@ class LiveMonitor:
             yield {"event": "started", "source": shown, "connection": self.stats["connections"]}
             yield from self._frames(container, stream, shown)
         finally:
-            container.close()
+            close_container(container)
             opened.close()
 
     def _frames(self, container: Any, stream: Any, shown: str) -> Iterator[Event]:

@@ -99,6 +99,21 @@ def _reason(exc: BaseException) -> str:
     return str(text).split(": '")[0]
 
 
+def close_container(container: Any) -> None:
+    """Close a container safely even when decoding stopped half-way.
+
+    With frame-threaded decoding, freeing a codec whose worker threads still hold frames in
+    flight can block forever (seen with FFmpeg 7 through PyAV 18 when a limit stopped decoding
+    mid-stream); flushing the decoders first releases them."""
+    for stream in container.streams:
+        try:
+            if stream.type == "video" and stream.codec_context is not None:
+                stream.codec_context.flush_buffers()
+        except Exception:  # best effort: closing must go on
+            continue
+    container.close()
+
+
 def video_stream(container: Any, limits: VideoLimits = DEFAULT_LIMITS) -> Any:
     """The first video stream, checked against ``limits``; raises a MediaError otherwise."""
     streams = list(container.streams.video)
@@ -243,6 +258,7 @@ __all__ = [
     "LumaExtractor",
     "VideoLimits",
     "check_dimensions",
+    "close_container",
     "decode_frames",
     "frame_rate",
     "open_container",

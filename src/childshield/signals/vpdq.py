@@ -30,6 +30,7 @@ from childshield.signals.video_decode import (
     DEFAULT_LIMITS,
     LumaExtractor,
     VideoLimits,
+    close_container,
     decode_frames,
     frame_rate,
     open_container,
@@ -123,7 +124,7 @@ def iter_frame_hashes(
                 f"truncated video: {decoded_count} of the {declared} frames it declares decode"
             )
     finally:
-        container.close()
+        close_container(container)
 
 
 def frame_hash(
