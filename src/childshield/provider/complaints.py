@@ -119,7 +119,7 @@ def flag(scope: TenantScope, principal: Principal, *, external_id: str, kind: st
                 media_type=media_type, external_id=external_id[:200],
                 context=dict(context or {}), signals=dict(signals or {})),
         [Hit(kind="flag", detector="user-flag", dedupe_key=f"flag:{reporter}",
-             details={"reason": reason[:2000], "flagged_by": reporter_user_id})],
+             details={"reason": reason[:2000]})],  # who flagged is kept only as a hash
         actor=principal)
     return opened.case, opened.created
 
