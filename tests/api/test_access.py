@@ -20,6 +20,8 @@ from childshield.store.models.auth import ApiKey
 PUBLIC = {
     ("GET", "/provider/v1/health"),
     ("GET", "/centre/v1/health"),
+    ("POST", "/centre/v1/victims/requests"),  # a person's hashes (rate-limited, tests/victims)
+    ("GET", "/centre/v1/victims/requests/mine"),  # by the person's reference code
 }
 WRITES = {"post", "put", "patch", "delete"}
 

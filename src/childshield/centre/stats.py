@@ -23,8 +23,7 @@ from childshield.store import centre_indicators as indicator_repo
 from childshield.store.banks import as_utc
 from childshield.store.models.base import utcnow
 
-NOT_YET = "the centre's indicator database is not built yet: always 0 until it is"
-NO_VICTIMS = "the victims' service is not built yet: always 0 until it is"
+NO_VICTIMS = "requests whose hashes the centre searched its reports for (Art. 20)"
 
 
 def _hours(values: list[float]) -> dict[str, float | int | None]:
@@ -41,6 +40,14 @@ def _hours(values: list[float]) -> dict[str, float | int | None]:
 def _indicators(session: Session) -> dict[str, int]:
     added, withdrawn = indicator_repo.counts(session)
     return {"added": added, "withdrawn": withdrawn, "active": added - withdrawn}
+
+
+def _victims(session: Session) -> dict[str, Any]:
+    """Victims' requests searched, and the removal notices (Art. 21) by their answer."""
+    from childshield.store import centre_victims
+
+    return {"count": centre_victims.assisted_count(session),
+            "notices": centre_victims.notice_counts(session), "note": NO_VICTIMS}
 
 
 def compute(session: Session, now: datetime | None = None) -> dict[str, Any]:
@@ -94,7 +101,7 @@ def compute(session: Session, now: datetime | None = None) -> dict[str, Any]:
             "distribution": {str(k): v for k, v in sorted(Counter(groups).items())},
         },
         "indicators": _indicators(session),
-        "victims_assisted": {"count": 0, "note": NO_VICTIMS},
+        "victims_assisted": _victims(session),
         "removal_orders": {
             "issued": len(orders),
             "executed": len(executed),
@@ -134,4 +141,4 @@ def to_csv(stats: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-__all__ = ["NOT_YET", "NO_VICTIMS", "compute", "to_csv", "to_rows"]
+__all__ = ["NO_VICTIMS", "compute", "to_csv", "to_rows"]

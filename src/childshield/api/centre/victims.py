@@ -1,0 +1,173 @@
+"""Victims' requests (Arts. 20-21): the public submission, the answers, removal notices.
+
+=====================================================  ===============  =====================
+route                                                  who              what
+=====================================================  ===============  =====================
+``POST /centre/v1/victims/requests``                   public           hashes + contact route
+``GET  /centre/v1/victims/requests/mine``              public, with     the answer (Art. 20)
+                                                       X-Reference-Code
+``GET  /centre/v1/victims/requests``                   analyst, admin   the requests
+``GET  /centre/v1/victims/requests/{request_id}``      analyst, admin   answer + report ids
+``POST .../requests/{request_id}/search``              analyst          search again
+``POST .../requests/{request_id}/notices``             analyst          Art. 21 notices
+``GET  /centre/v1/victims/notices``                    provider         pull its notices
+``POST /centre/v1/victims/notices/{notice_id}/answer`` provider         removed / not_hosted /
+                                                                        refused
+=====================================================  ===============  =====================
+
+The public routes are rate-limited per client address (:class:`RateLimiter`) and the body
+is limited to :data:`childshield.centre.victims.MAX_BODY_BYTES`. The public submission takes
+an ``Idempotency-Key`` like every write, but (having no tenant) keeps it on the request row.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from starlette.responses import JSONResponse
+
+from childshield.api.auth import require
+from childshield.api.centre._context import centre_config
+from childshield.api.deps import DbSession
+from childshield.api.idempotency import idempotent
+from childshield.auth.principal import Principal
+from childshield.centre import victims
+from childshield.centre.config import CentreConfig
+from childshield.errors import ChildshieldError, PayloadTooLargeError
+from childshield.store import centre_victims as repo
+
+router = APIRouter(prefix="/victims", tags=["victims"])
+
+PUBLIC_LIMIT = 10
+"""Public requests per client address per window."""
+PUBLIC_WINDOW_S = 60.0
+
+
+class RateLimitedError(ChildshieldError):
+    status, slug, title, safe = 429, "rate-limited", "Too many requests", True
+
+
+class RateLimiter:
+    """A sliding-window count of requests per client address (in memory, per process)."""
+
+    def __init__(self, limit: int = PUBLIC_LIMIT, window_s: float = PUBLIC_WINDOW_S) -> None:
+        self.limit, self.window_s = limit, window_s
+        self._seen: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, client: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._seen) > 10_000:  # forget idle clients
+                self._seen = {k: v for k, v in self._seen.items()
+                              if v and v[-1] > now - self.window_s}
+            seen = self._seen.setdefault(client, deque())
+            while seen and seen[0] <= now - self.window_s:
+                seen.popleft()
+            if len(seen) >= self.limit:
+                raise RateLimitedError(
+                    f"too many requests from this address: at most {self.limit} a minute; "
+                    "please wait a minute and try again")
+            seen.append(now)
+
+
+def public_limit(request: Request) -> None:
+    state = request.app.state
+    limiter = getattr(state, "victims_rate_limiter", None)
+    if limiter is None:
+        limiter = state.victims_rate_limiter = RateLimiter()
+    limiter.check(request.client.host if request.client else "unknown")
+
+
+@router.post("/requests", status_code=201, dependencies=[Depends(public_limit)],
+             summary="A person's hashes and contact route (public, rate-limited)")
+async def submit_request(
+    request: Request,
+    session: DbSession,
+    idempotency_key: str = Header(alias="Idempotency-Key", min_length=1, max_length=255),
+    config: CentreConfig = Depends(centre_config),
+) -> JSONResponse:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > victims.MAX_BODY_BYTES:
+        raise PayloadTooLargeError(
+            f"request is {declared} bytes; at most {victims.MAX_BODY_BYTES}")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > victims.MAX_BODY_BYTES:
+            raise PayloadTooLargeError(f"request over {victims.MAX_BODY_BYTES} bytes")
+    row, replayed = victims.submit(session, config, body, idempotency_key)
+    view = victims.answer(session, config, row)
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    return JSONResponse(view, status_code=200 if replayed else 201, headers=headers)
+
+
+@router.get("/requests/mine", dependencies=[Depends(public_limit)],
+            summary="The answer to a person's request, by their reference code (public)")
+def my_request(session: DbSession,
+               reference_code: str = Header("", alias="X-Reference-Code", max_length=64),
+               config: CentreConfig = Depends(centre_config)) -> dict[str, Any]:
+    return victims.answer(session, config, victims.request_by_code(session, reference_code))
+
+
+@router.get("/requests", summary="Victims' requests (newest first)")
+def list_requests(session: DbSession,
+                  caller: Principal = require("analyst", "admin")) -> list[dict[str, Any]]:
+    from childshield import audit
+
+    rows = repo.list_requests(session)
+    audit.record(session, caller, "victims.list", "victim_request", None,
+                 details={"count": len(rows)})
+    return [{"request_id": r.request_id, "status": r.status, "hashes": r.hash_count,
+             "matches": len(repo.matches_of(session, r.id))} for r in rows]
+
+
+@router.get("/requests/{request_id}", summary="One request: the answer with report ids")
+def get_request(request_id: str, session: DbSession,
+                caller: Principal = require("analyst", "admin"),
+                config: CentreConfig = Depends(centre_config)) -> dict[str, Any]:
+    from childshield import audit
+
+    row = victims.request_of(session, request_id)
+    audit.record(session, caller, "victims.view", "victim_request", row.id)
+    return victims.analyst_view(session, config, row)
+
+
+@router.post("/requests/{request_id}/search", dependencies=[idempotent],
+             summary="Search the reports again for a request's hashes")
+def search_again(request_id: str, session: DbSession,
+                 caller: Principal = require("analyst"),
+                 config: CentreConfig = Depends(centre_config)) -> dict[str, Any]:
+    row = victims.request_of(session, request_id)
+    victims.search(session, config, row, caller)
+    return victims.analyst_view(session, config, row)
+
+
+@router.post("/requests/{request_id}/notices", status_code=201, dependencies=[idempotent],
+             summary="Removal notices (Art. 21) to providers that still host a match")
+def send_notices(request_id: str, session: DbSession,
+                 caller: Principal = require("analyst"),
+                 config: CentreConfig = Depends(centre_config)) -> dict[str, Any]:
+    row = victims.request_of(session, request_id)
+    created = victims.send_notices(session, config, row, caller)
+    return {"created": [victims.notice_view(n) for n in created],
+            "request": victims.analyst_view(session, config, row)}
+
+
+@router.get("/notices", summary="A provider's removal notices (its first look is delivery)")
+def pull_notices(session: DbSession,
+                 status: str | None = Query(None, pattern="^(pending|removed|not_hosted|refused)$"),
+                 caller: Principal = require("provider")) -> list[dict[str, Any]]:
+    return victims.pull_notices(session, caller, status)
+
+
+@router.post("/notices/{notice_id}/answer", dependencies=[idempotent],
+             summary="The provider's answer to a removal notice")
+def answer_notice(notice_id: str, session: DbSession,
+                  body: dict[str, Any] = Body(..., description="{status, reason?}"),
+                  caller: Principal = require("provider")) -> dict[str, Any]:
+    return victims.answer_notice(session, caller, notice_id, body)
