@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from childshield.store.models import centre as _centre  # noqa: F401 - centre_providers (FK)
 from childshield.store.models.base import Base, utcnow
 
 
