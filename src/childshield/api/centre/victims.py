@@ -32,7 +32,7 @@ from starlette.responses import JSONResponse
 
 from childshield.api.auth import require
 from childshield.api.centre._context import centre_config
-from childshield.api.deps import DbSession
+from childshield.api.deps import DbSession, get_database
 from childshield.api.idempotency import idempotent
 from childshield.auth.principal import Principal
 from childshield.centre import victims
@@ -75,6 +75,15 @@ class RateLimiter:
             seen.append(now)
 
 
+def indicator_lookup(request: Request) -> victims.IndicatorLookup:
+    state = request.app.state
+    lookup = getattr(state, "victims_indicator_lookup", None)
+    if lookup is None:
+        lookup = state.victims_indicator_lookup = victims.BankIndicatorLookup(
+            get_database(request), centre_config(request).bank)
+    return lookup
+
+
 def public_limit(request: Request) -> None:
     state = request.app.state
     limiter = getattr(state, "victims_rate_limiter", None)
@@ -90,6 +99,7 @@ async def submit_request(
     session: DbSession,
     idempotency_key: str = Header(alias="Idempotency-Key", min_length=1, max_length=255),
     config: CentreConfig = Depends(centre_config),
+    lookup: victims.IndicatorLookup = Depends(indicator_lookup),
 ) -> JSONResponse:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > victims.MAX_BODY_BYTES:
@@ -100,7 +110,7 @@ async def submit_request(
         body += chunk
         if len(body) > victims.MAX_BODY_BYTES:
             raise PayloadTooLargeError(f"request over {victims.MAX_BODY_BYTES} bytes")
-    row, replayed = victims.submit(session, config, body, idempotency_key)
+    row, replayed = victims.submit(session, config, body, idempotency_key, indicators=lookup)
     view = victims.answer(session, config, row)
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return JSONResponse(view, status_code=200 if replayed else 201, headers=headers)
@@ -141,9 +151,10 @@ def get_request(request_id: str, session: DbSession,
              summary="Search the reports again for a request's hashes")
 def search_again(request_id: str, session: DbSession,
                  caller: Principal = require("analyst"),
-                 config: CentreConfig = Depends(centre_config)) -> dict[str, Any]:
+                 config: CentreConfig = Depends(centre_config),
+                 lookup: victims.IndicatorLookup = Depends(indicator_lookup)) -> dict[str, Any]:
     row = victims.request_of(session, request_id)
-    victims.search(session, config, row, caller)
+    victims.search(session, config, row, caller, indicators=lookup)
     return victims.analyst_view(session, config, row)
 
 
