@@ -28,6 +28,7 @@ from collections import deque
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from childshield.api.auth import require
@@ -110,8 +111,12 @@ async def submit_request(
         body += chunk
         if len(body) > victims.MAX_BODY_BYTES:
             raise PayloadTooLargeError(f"request over {victims.MAX_BODY_BYTES} bytes")
-    row, replayed = victims.submit(session, config, body, idempotency_key, indicators=lookup)
-    view = victims.answer(session, config, row)
+    def work() -> tuple[dict[str, Any], bool]:  # the search is blocking: off the event loop
+        row, replayed = victims.submit(session, config, body, idempotency_key,
+                                       indicators=lookup)
+        return victims.answer(session, config, row), replayed
+
+    view, replayed = await run_in_threadpool(work)
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return JSONResponse(view, status_code=200 if replayed else 201, headers=headers)
 
