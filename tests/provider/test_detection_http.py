@@ -95,6 +95,11 @@ def test_idempotent_upload_and_signals(provider: Provider) -> None:
                            json={"pdq": pdq, "quality": 100}, headers=headers)
     assert r.status_code == 200 and r.json()["matches"][0]["signal"] == "pdq"
     assert r.json()["case"]["id"] != first.json()["case"]["id"]  # a hash-only item
+    # the read-only lookup finds the same indicator and opens nothing
+    looked = provider.http.get(provider.url + "/provider/v1/detection/lookup",
+                               params={"pdq": pdq, "quality": 100}, headers=bearer(provider.key))
+    assert looked.status_code == 200 and "case" not in looked.json()
+    assert looked.json()["matches"][0]["indicator"] == r.json()["matches"][0]["indicator"]
     r = provider.http.post(provider.url + "/provider/v1/detection/signals", json={},
                            headers={**headers, "Idempotency-Key": "empty"})
     assert r.status_code == 400 and "at least one signal" in r.json()["detail"]

@@ -100,3 +100,20 @@ def test_unreachable_centre_is_retried_with_backoff(make_provider, keys: Keys, m
     assert "could not reach the centre" in (row.last_error or "")
     assert row.next_attempt_at > row.created_at
     assert Worker(provider.database).run_once().retried == 0  # not due yet
+
+
+def test_reconcile_reports_a_case_confirmed_without_the_handler(
+    provider: Provider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A decision made where the reports module was not loaded still gets its report."""
+    from childshield.provider import cases
+
+    monkeypatch.setattr(cases, "_CONFIRMED", [])
+    case_id = provider.confirmed_case("r1")
+    assert _rows(provider.database) == []
+    with provider.database.session() as session:
+        assert reports_mod.reconcile(session) == 1
+        assert reports_mod.reconcile(session) == 0
+        report = repo.report_of_case(session, provider.reviewer.tenant_id, case_id)
+        assert report is not None and report.delivery == "queued"
+    assert [r.status for r in _rows(provider.database)] == ["pending"]

@@ -1,10 +1,11 @@
 """Provider and centre as two server processes, two databases, loopback HTTP.
 
-A case is confirmed; the report flows to the centre; an analyst forwards it there (using
-the centre's API); the provider pulls the answer and shows it on the case. A second report
-is manifestly unfounded: its user gets an Art. 12(2) notice with the centre's reasons,
-complains, and a supervisor upholds the complaint (reinstate). A removal order registered
-at the centre is pulled, executed and reported back.
+A case is confirmed; the report flows to the centre; an analyst asks a question (the
+provider answers it) and forwards it there (using the centre's API); the provider pulls
+the answer and shows it on the case. A second report is manifestly unfounded: its user
+gets an Art. 12(2) notice with the centre's reasons, complains, and a supervisor upholds
+the complaint (reinstate). A removal order registered at the centre is pulled, executed
+and reported back.
 """
 
 from __future__ import annotations
@@ -72,8 +73,23 @@ def test_report_forwarded_unfounded_notice_complaint_and_removal_order(
             by_report = {row["report_id"]: row["case_id"] for row in queue}
             fwd = by_report[report_ids[forwarded_case]]
             unf = by_report[report_ids[unfounded_case]]
-            for case in (fwd, unf):
+            for _ in (fwd, unf):
                 assert http.post(f"{c}/analysis/next", headers=_w(analyst)).status_code == 200
+            # the centre asks a question; the provider sees it and answers (via outbox)
+            r = http.post(f"{c}/analysis/reports/{fwd}/info-requests",
+                          json={"question": "When was it uploaded?"}, headers=_w(analyst))
+            assert r.status_code in (200, 201), r.text
+            request_id = r.json()["request_id"]
+            assert pull_answers(database).updated >= 1
+            view = http.get(f"{p}/cases/{forwarded_case}/report", headers=bearer(p_admin)).json()
+            assert [q["question"] for q in view["info_requests"]] == ["When was it uploaded?"]
+            r = http.post(f"{p}/reports/{report_ids[forwarded_case]}/info-requests/"
+                          f"{request_id}/answer", json={"answer": "on the 3rd, 10:00 UTC"},
+                          headers=_w(supervisor))
+            assert r.status_code == 202, r.text
+            assert Worker(database).run_once().delivered == 1
+            detail = http.get(f"{c}/analysis/reports/{fwd}", headers=bearer(analyst)).text
+            assert "on the 3rd, 10:00 UTC" in detail
             r = http.post(f"{c}/analysis/reports/{fwd}/forward", json={"notes": "ok"},
                           headers=_w(analyst))
             assert r.status_code == 200, r.text
@@ -82,7 +98,7 @@ def test_report_forwarded_unfounded_notice_complaint_and_removal_order(
             assert r.status_code == 200, r.text
 
             # the provider pulls the signed answers and shows them on the case
-            assert pull_answers(database).updated == 2
+            assert pull_answers(database).updated == 2  # both changed since the last pull
             view = http.get(f"{p}/cases/{forwarded_case}/report", headers=bearer(p_admin)).json()
             assert view["centre_status"] == "forwarded" and view["forwarded_to"]
             view = http.get(f"{p}/cases/{unfounded_case}/report", headers=bearer(p_admin)).json()

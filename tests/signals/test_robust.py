@@ -115,6 +115,8 @@ def test_full_variant_is_plain_pdq_and_counts_are_bounded(
         assert len(qry) <= MAX_QUERY_VARIANTS
         assert all(len(v.pdq) == 64 and int(v.pdq, 16) >= 0 for v in ind + qry)
         assert all(v.quality >= robust.QUALITY_MIN for v in ind[1:] + qry[1:])
+        windows = [v for v in ind + qry if v.kind == "pair"]
+        assert windows and all(v.quality >= robust.WINDOW_QUALITY_MIN for v in windows)
         assert len({v.label for v in ind}) == len(ind)
 
 
@@ -279,3 +281,24 @@ def test_extreme_aspect_ratios_do_not_fail() -> None:
         img = _drawn(6).resize(size)
         assert query_variants(img)[0].label == "full"
         assert indicator_variants(img)[0].label == "full"
+
+
+def _caption_bar(img: Image.Image, text: str) -> Image.Image:
+    bar = img.height // 5
+    out = Image.new("RGB", (img.width, img.height + bar), "white")
+    ImageDraw.Draw(out).text((img.width // 10, bar // 3), text, fill="black")
+    out.paste(img, (0, bar))
+    return out
+
+
+def test_caption_bar_is_trimmed_but_a_plaid_is_not(
+    originals: dict[str, Image.Image], stored: dict[str, list[Variant]]
+) -> None:
+    captioned = query_variants(_caption_bar(originals["coffee"], "look at this view"))
+    trim = next(v for v in captioned if v.label == "trim")
+    assert _distance(trim.pdq, stored["coffee"][0].pdq) <= STRICT_THRESHOLD
+    assert _matches(stored["coffee"], captioned)
+    # a plaid's rows are half one colour, like a bar with letters, but it never ends in a picture
+    yy, xx = np.mgrid[0:300, 0:400]
+    plaid = ((xx // 20 + yy // 20) % 2 * 200 + 30).astype(np.uint8)
+    assert all(v.kind != "trim" for v in indicator_variants(Image.fromarray(plaid)))

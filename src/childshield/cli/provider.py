@@ -4,6 +4,7 @@
         --email E --country BE --centre-url https://centre.example --centre-key-env VAR
     childshield provider deliver [--once] [--rate N] [--lease S]   # the outbox worker
     childshield provider answers pull                              # the centre's answers
+    childshield provider jobs [--once] [--interval S]              # all periodic jobs
     childshield provider outbox [--status failed]
     childshield provider notices run | orders pull | retention run [--now ISO]
     childshield provider evidence rewrap
@@ -114,6 +115,47 @@ def deliver(
                 emit(worker.run_once().to_json())
             else:
                 worker.run_forever(interval)
+        finally:
+            worker.close()
+
+
+@provider_app.command("jobs")
+def jobs(
+    once: bool = typer.Option(False, "--once", help="One round, then exit."),
+    interval: float = typer.Option(60.0, "--interval", help="Seconds between rounds."),
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """The scheduler: each round reports any confirmed case still without a report, pulls
+    answers and removal orders (deadline alerts),
+    creates due notices, runs retention and a delivery pass. One JSON line a round."""
+    import time
+
+    from childshield.provider.answers import pull_answers
+    from childshield.provider.delivery import Worker
+    from childshield.provider.ncmec import ncmec_sender
+    from childshield.provider.notices import schedule_notices
+    from childshield.provider.orders import pull_orders
+    from childshield.provider.reports import reconcile
+    from childshield.provider.retention import run_retention
+    from childshield.store import open_database
+
+    with _errors(as_json):
+        database = open_database(db)
+        worker = Worker(database, ncmec=ncmec_sender())
+        try:
+            while True:
+                with database.session() as session:
+                    reconciled = reconcile(session)
+                emit({"reconciled": reconciled,
+                      "answers": pull_answers(database).to_json(),
+                      "orders": pull_orders(database),
+                      "notices": schedule_notices(database),
+                      "retention": run_retention(database),
+                      "delivery": worker.run_once().to_json()})
+                if once:
+                    return
+                time.sleep(interval)
         finally:
             worker.close()
 

@@ -16,14 +16,22 @@ from datetime import datetime
 from typing import Any
 
 from childshield import audit
+from childshield.auth.principal import Principal
 from childshield.crypto import configured
-from childshield.errors import ChildshieldError
+from childshield.crypto.canonical import canonicalize
+from childshield.errors import ChildshieldError, InputError, NotFoundError
 from childshield.exchange.report_status import CentreAnswer, verify_answer
+from childshield.provider import outbox
 from childshield.provider.delivery import centre_key
 from childshield.store import provider_reports as repo
 from childshield.store.db import Database
 from childshield.store.models.base import utcnow
-from childshield.store.models.provider_reports import ProviderReport, ProviderReportProfile
+from childshield.store.models.provider_reports import (
+    ProviderOutbox,
+    ProviderReport,
+    ProviderReportProfile,
+)
+from childshield.store.tenancy import TenantScope
 
 log = logging.getLogger(__name__)
 
@@ -115,4 +123,25 @@ def _pull_tenant(session: Any, client: Any, profile: ProviderReportProfile, key:
             return
 
 
-__all__ = ["PullResult", "apply_answer", "pull_answers"]
+def answer_question(scope: TenantScope, principal: Principal, report_id: str,
+                    request_id: str, answer: str) -> ProviderOutbox:
+    """Answer a question the centre asked about a report; the answer goes out through the
+    outbox (same transaction as the audit entry), once."""
+    report = repo.report_by_id(scope.session, scope.tenant_id, report_id[:64])
+    if report is None:
+        raise NotFoundError(f"report {report_id[:64]} not found")
+    asked = (report.answer or {}).get("info_requests", [])
+    if not any(q.get("request_id") == request_id for q in asked):
+        raise NotFoundError(f"the centre asked no question {request_id[:100]} about this report")
+    if not answer.strip():
+        raise InputError("the answer is empty")
+    row = outbox.enqueue(
+        scope.session, report, destination="centre", kind="info_answer",
+        path=f"/centre/v1/reports/{report.report_id}/info-requests/{request_id}/answer",
+        body=canonicalize({"answer": answer[:100_000]}))
+    audit.record(scope.session, principal, "report.info_answer", "report", report.report_id,
+                 details={"request": request_id[:100]})
+    return row
+
+
+__all__ = ["PullResult", "answer_question", "apply_answer", "pull_answers"]

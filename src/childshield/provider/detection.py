@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from childshield import audit
 from childshield.auth.principal import Principal
 from childshield.crypto.keyring import EvidenceKeyring
 from childshield.errors import ChildshieldError, CorruptMediaError, InputError, SignalValueError
@@ -185,6 +186,22 @@ class Detector:
                               [], meta)
         answer.pop("_case", None)
         return answer
+
+    def lookup(self, session: Session, principal: Principal, signals: dict[str, str | None],
+               *, quality: int | None = None) -> dict[str, Any]:
+        """Matches of the given hashes, opening no case (audited only when something
+        matched: which indicators a tenant learned about)."""
+        if not any(signals.values()):
+            raise InputError("send at least one of pdq, md5, sha256")
+        value = signals.get("pdq")
+        pdq = [PdqQuery(value, quality=quality)] if value else []
+        matches = self.matcher.match_values(
+            {"md5": signals.get("md5"), "sha256": signals.get("sha256")}, pdq_variants=pdq)
+        if matches:
+            audit.record(session, principal, "indicator.lookup", "indicator",
+                         ",".join(str(m.indicator) for m in matches[:20]),
+                         details={"matches": len(matches)})
+        return {"matches": [m.to_dict() for m in matches]}
 
     def _match_vpdq(self, frames: list[dict[str, Any]]) -> list[Match]:
         from childshield.matching.video_search import VideoMatcher

@@ -65,7 +65,7 @@ def order_view(row: ProviderRemovalOrder, now: datetime | None = None) -> dict[s
 def store_order(session: Any, tenant_id: int, envelope: Any, trust: Any,
                 now: datetime) -> ProviderRemovalOrder | None:
     """Verify and store one signed order (None when we already have it)."""
-    payload = verify_document(envelope, [trust], typ=ORDER_TYPE).payload
+    payload = verify_document(envelope, [trust], typ=ORDER_TYPE, now=now).payload
     order_id = str(payload["order_id"])
     if repo.removal_order(session, tenant_id, order_id) is not None:
         return None

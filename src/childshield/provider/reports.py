@@ -34,7 +34,7 @@ from childshield.errors import ChildshieldError, ConfigurationError, InputError
 from childshield.exchange._common import signal_value_problem
 from childshield.exchange.report import Report, parse_report, seal_item, sign_report
 from childshield.provider import outbox
-from childshield.provider.cases import Confirmation, iso, on_confirmed, utc
+from childshield.provider.cases import Confirmation, get_case, iso, on_confirmed, utc
 from childshield.provider.evidence import keyring_for, open_content
 from childshield.settings import get_settings
 from childshield.store import provider as case_repo
@@ -42,6 +42,7 @@ from childshield.store import provider_reports as repo
 from childshield.store.models.base import utcnow
 from childshield.store.models.provider import ProviderCase
 from childshield.store.models.provider_reports import ProviderReport, ProviderReportProfile
+from childshield.store.tenancy import TenantScope
 
 DEFAULT_LEGAL_BASIS = (
     "Regulation (EU) 2021/1232 (voluntary detection); "
@@ -270,6 +271,17 @@ def on_case_confirmed(session: Session, confirmation: Confirmation) -> None:
     report_for_case(session, confirmation.case)
 
 
+def reconcile(session: Session, limit: int = 500) -> int:
+    """Give every confirmed case without a report its report (a safety net for a decision
+    made in a process where this module, and so the handler, was not loaded)."""
+    missing = repo.confirmed_without_report(session, limit)
+    for case in missing:
+        report_for_case(session, case)
+        audit.record(session, "system:reports", "report.reconcile", "case", case.id,
+                     tenant_id=case.tenant_id)
+    return len(missing)
+
+
 def report_view(session: Session, report: ProviderReport) -> dict[str, Any]:
     """A report as the API and the console show it, with the centre's answer."""
     answer = report.answer or {}
@@ -297,11 +309,30 @@ def report_view(session: Session, report: ProviderReport) -> dict[str, Any]:
     }
 
 
+def case_report_section(scope: TenantScope, case_id: int) -> dict[str, Any] | None:
+    """What the console's report section shows for a case (None before it is reported):
+    the report, the centre's answer, retention and holds. Raises NotFoundError for
+    another tenant's case."""
+    from childshield.provider.retention import retention_end
+
+    case = get_case(scope, case_id)
+    report = repo.report_of_case(scope.session, scope.tenant_id, case.id)
+    if report is None:
+        return None
+    view = report_view(scope.session, report)
+    view["retention_until"] = iso(retention_end(scope.session, case.id, report.created_at))
+    view["holds"] = [{"until": iso(h.until), "reason": h.reason, "by": h.created_by}
+                     for h in repo.holds_of(scope.session, case.id)]
+    return view
+
+
 __all__ = [
     "DEFAULT_LEGAL_BASIS",
     "build_body",
     "build_report",
+    "case_report_section",
     "on_case_confirmed",
+    "reconcile",
     "report_for_case",
     "report_view",
     "set_profile",

@@ -33,6 +33,16 @@ def report_of_case(session: Session, tenant_id: int, case_id: int) -> ProviderRe
         ProviderReport.tenant_id == tenant_id, ProviderReport.case_id == case_id))
 
 
+def confirmed_without_report(session: Session, limit: int) -> Sequence[ProviderCase]:
+    """Confirmed cases that have no report row (should never exist; see reconcile)."""
+    reported = select(ProviderReport.case_id)
+    return session.scalars(
+        select(ProviderCase)
+        .where(ProviderCase.status == "confirmed", ProviderCase.id.not_in(reported))
+        .order_by(ProviderCase.id).limit(limit)
+    ).all()
+
+
 def report_by_id(session: Session, tenant_id: int, report_id: str) -> ProviderReport | None:
     return session.scalar(select(ProviderReport).where(
         ProviderReport.tenant_id == tenant_id, ProviderReport.report_id == report_id))
@@ -176,6 +186,7 @@ __all__ = [
     "all_content",
     "case",
     "complaints",
+    "confirmed_without_report",
     "content_rows",
     "due_outbox_ids",
     "holds_of",

@@ -5,6 +5,9 @@
   ``location``, ``note``, ``urgent``, ``keep_content``).
 * ``POST /provider/v1/detection/signals``: JSON with ``md5``, ``sha256``, ``pdq``
   (+ ``quality``) and/or ``vpdq`` frames.
+* ``GET /provider/v1/detection/lookup?pdq=...&quality=...`` (or ``md5``/``sha256``): a
+  read-only lookup that opens no case (for a service that checks before it accepts an
+  upload and sends the content once it decides to keep it). Audited when it matches.
 
 The answer lists the matches (DESIGN.md's ``match`` entries), classifier scores, and the
 case opened (``case.created`` false when the item already had one). Bad files get 413
@@ -16,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -107,6 +110,20 @@ async def check_content(
         raise PayloadTooLargeError(f"uploads are limited to {MAX_UPLOAD_BYTES} bytes")
     return await run_in_threadpool(det.check_upload, session, caller, data,
                                    filename=file.filename, meta=context.meta())
+
+
+@router.get("/lookup", summary="Look up a hash (read-only: no case is opened)")
+def lookup(
+    session: DbSession,
+    pdq: str | None = Query(None, max_length=128),
+    quality: int | None = Query(None, ge=0, le=100),
+    md5: str | None = Query(None, max_length=64),
+    sha256: str | None = Query(None, max_length=128),
+    caller: Principal = require("integration"),
+    det: Detector = Depends(detector),
+) -> dict[str, Any]:
+    return det.lookup(session, caller, {"pdq": pdq, "md5": md5, "sha256": sha256},
+                      quality=quality)
 
 
 @router.post("/signals", summary="Check precomputed signals", dependencies=[idempotent])

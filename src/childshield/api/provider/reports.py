@@ -6,6 +6,8 @@
 * ``GET /provider/v1/cases/{case_id}/report``: the same, found by case (404 until the case
   is confirmed), with the case's complaints and retention.
 * ``POST /provider/v1/reports/{report_id}/retry`` (admin): send a failed report again.
+* ``POST /provider/v1/reports/{report_id}/info-requests/{request_id}/answer``
+  (supervisor, admin): answer a question the centre asked; sent through the outbox.
 * ``POST /provider/v1/cases/{case_id}/holds`` (supervisor, admin): keep the case's data
   beyond 12 months (Art. 22), with the reason.
 """
@@ -24,10 +26,11 @@ from childshield.api.schemas import ObjectId, UtcDatetime
 from childshield.auth.principal import Principal
 from childshield.errors import ConflictError, NotFoundError
 from childshield.provider import outbox
+from childshield.provider.answers import answer_question
 from childshield.provider.cases import get_case, iso
 from childshield.provider.complaints import complaints_of_case
-from childshield.provider.reports import report_view
-from childshield.provider.retention import add_hold, retention_end
+from childshield.provider.reports import case_report_section, report_view
+from childshield.provider.retention import add_hold
 from childshield.store import provider_reports as repo
 from childshield.store.models.base import utcnow
 from childshield.store.models.provider_reports import ProviderReport
@@ -35,6 +38,10 @@ from childshield.store.tenancy import TenantScope
 
 router = APIRouter(tags=["reports"])
 READERS = ("reviewer", "supervisor", "admin", "auditor")
+
+
+class AnswerIn(BaseModel):
+    answer: str = Field(min_length=1, max_length=100_000)
 
 
 class HoldIn(BaseModel):
@@ -50,11 +57,8 @@ def _report(scope: TenantScope, report_id: str) -> ProviderReport:
 
 
 def _full_view(scope: TenantScope, report: ProviderReport) -> dict[str, Any]:
-    view = report_view(scope.session, report)
-    view["retention_until"] = iso(retention_end(scope.session, report.case_id,
-                                                report.created_at))
-    view["holds"] = [{"until": iso(h.until), "reason": h.reason, "by": h.created_by}
-                     for h in repo.holds_of(scope.session, report.case_id)]
+    view = case_report_section(scope, report.case_id)
+    assert view is not None
     view["complaints"] = complaints_of_case(scope, report.case_id)
     return view
 
@@ -108,6 +112,15 @@ def retry_report(report_id: str, scope: TenantScope = tenant_scope,
         report.delivery = "queued"
     audit.record(scope.session, caller, "report.retry", "report", report.report_id)
     return report_view(scope.session, report)
+
+
+@router.post("/reports/{report_id}/info-requests/{request_id}/answer", status_code=202,
+             dependencies=[idempotent], summary="Answer the centre's question (sent via outbox)")
+def answer_info_request(report_id: str, request_id: str, body: AnswerIn,
+                        scope: TenantScope = tenant_scope,
+                        caller: Principal = require("supervisor", "admin")) -> dict[str, Any]:
+    row = answer_question(scope, caller, report_id, request_id, body.answer)
+    return {"queued": True, "outbox_id": row.id}
 
 
 @router.post("/cases/{case_id}/holds", status_code=201, dependencies=[idempotent],

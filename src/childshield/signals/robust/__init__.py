@@ -19,7 +19,8 @@ against a window, is held to the stricter :data:`STRICT_THRESHOLD` (24 bits): ea
 gives up to ~30 such whole-picture pairs and ~450 window pairs, so each must be less likely to
 collide by chance. Whole-picture and window hashes are never compared with each other.
 
-Variants with PDQ quality below :data:`QUALITY_MIN` are dropped, except ``full``, which is always
+Windows with PDQ quality below :data:`WINDOW_QUALITY_MIN` (70) and other variants below
+:data:`QUALITY_MIN` (50) are dropped, except ``full``, which is always
 returned first so that callers see the picture's own quality; :func:`low_information` says when a
 picture as a whole carries too little information to match (flat, or smaller than
 :data:`MIN_SIDE` pixels), in which case only ``full`` is returned.
@@ -34,6 +35,7 @@ import numpy as np
 import pdqhash
 from PIL import Image
 
+from childshield.signals.pdq import luma_or_rgb, pdq_from_image
 from childshield.signals.robust import _frames
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "MIN_SIDE",
     "QUALITY_MIN",
     "STRICT_THRESHOLD",
+    "WINDOW_QUALITY_MIN",
     "PairHit",
     "RobustMatch",
     "Variant",
@@ -55,6 +58,9 @@ __all__ = [
 ]
 
 QUALITY_MIN = 50
+WINDOW_QUALITY_MIN = 70
+"""Windows need more detail than whole pictures: a 64x64 window of a flat drawing (a ridge, a
+disc on a plain sky) looks like many others, and there are many more window pairs to try."""
 MIN_SIDE = 32
 STRICT_THRESHOLD = 24
 MAX_INDICATOR_VARIANTS = 16
@@ -118,9 +124,14 @@ def _rgb_array(image: Image.Image) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(image.convert("RGB"), dtype=np.uint8))
 
 
+def _as_rgb(image: Image.Image) -> Image.Image:
+    """RGB as PDQ sees the picture (16-bit and float grey scaled as the pdq signal does)."""
+    return image if image.mode == "RGB" else Image.fromarray(luma_or_rgb(image)).convert("RGB")
+
+
 def _pdq(image: Image.Image) -> tuple[str, int]:
-    bits, quality = pdqhash.compute(_rgb_array(image))
-    return _hex(bits), int(quality)
+    """Plain PDQ, exactly as the ``pdq`` signal computes it (childshield.signals.pdq)."""
+    return pdq_from_image(image)
 
 
 def _pdq_dihedral(image: Image.Image) -> tuple[list[str], int]:
@@ -163,8 +174,8 @@ def _too_small(image: Image.Image) -> bool:
 
 def indicator_variants(image: Image.Image) -> Variants:
     """The PDQ variants to store for an indicator image (first: ``full``; at most 16)."""
-    image = image.convert("RGB")
     full = Variant("full", *_pdq(image))
+    image = _as_rgb(image)
     if _too_small(image):
         return _finish([full], tiny=True)
     out = [full]
@@ -178,16 +189,19 @@ def indicator_variants(image: Image.Image) -> Variants:
         if len(out) >= MAX_INDICATOR_VARIANTS:
             break
         hashes, quality = _pdq_dihedral(win)
-        if quality >= QUALITY_MIN:
+        if quality >= WINDOW_QUALITY_MIN:
             out.append(Variant(label, hashes[_FLIP_INDEX[orient[0]]], quality))
     return _finish(out, tiny=False)
 
 
 def query_variants(image: Image.Image) -> Variants:
     """The PDQ variants to search for a query image (first: ``full``; at most 40)."""
-    image = image.convert("RGB")
+    plain = Variant("full", *_pdq(image))
+    image = _as_rgb(image)
     hashes, quality = _pdq_dihedral(image)
-    out = [Variant("full" + suffix, h, quality) for suffix, h in zip(DIHEDRAL, hashes, strict=True)]
+    out = [plain] + [
+        Variant("full" + sfx, h, quality) for sfx, h in zip(DIHEDRAL[1:], hashes[1:], strict=True)
+    ]
     if _too_small(image):
         return _finish(out, tiny=True)
     base = image
@@ -199,7 +213,7 @@ def query_variants(image: Image.Image) -> Variants:
     kept = [out[0], *(v for v in out[1:] if v.quality >= QUALITY_MIN)]
     for label, win, orients in _windows(base, _QUERY_CORNERS, query=True):
         hashes, quality = _pdq_dihedral(win)
-        if quality < QUALITY_MIN:
+        if quality < WINDOW_QUALITY_MIN:
             continue
         if len(kept) + len(orients) > MAX_QUERY_VARIANTS:
             continue  # an undecided window needs more room than is left; a later one may fit

@@ -35,9 +35,8 @@ PAIR_MIN, PAIR_MAX = 0.10, 0.35
 PATCH = 64
 """PDQ works on a 64x64 summary; windows are sampled straight to that size."""
 _EDGE_TOL = 10.0 / 255.0
-_EDGE_SHARE = 0.5
-_BAR_FLAT = 0.85
-"""A row where half the pixels have the (flat) edge row's colour is border: caption bars."""
+_BAR_FLAT = 0.8
+_AFTER_MAX = 0.3
 TRIM_SIDE = 768
 _MAX_TRIM = 0.45
 SIGMA_D, SIGMA_I = 1.5, 3.0
@@ -111,26 +110,33 @@ def trim_luminance(image: Image.Image) -> np.ndarray:
 
 
 def _border_run(lum: np.ndarray) -> int:
-    """How many rows, from row 0 inward, are border: the flat colour of row 0, or mostly it.
+    """How many rows, from row 0 inward, are border: a flat band, or a caption bar on one.
 
-    Row 0 must be flat (almost all of it one grey level). The border is the longest run of rows
-    where every row has at least half its pixels in that colour (caption bars: letters on a flat
-    bar) and the run as a whole has at least BAR_FLAT of them (so a plaid or checkerboard, whose
-    rows are half one colour, is not mistaken for a bar). A smooth gradient, like a sky, drifts
-    away from the edge colour and ends the run.
+    Row 0 must be flat (95 % of it one grey level, the edge colour). The border ends at the
+    first row ``n`` such that row ``n - 1`` is flat again (the bar's bottom margin), the rows
+    up to it are on average BAR_FLAT in the edge colour (letters cover the rest), and the rows
+    right after it are mostly NOT in the edge colour (the picture starts there). A plaid or a
+    checkerboard fails the last test (its next rows look like the previous ones), and a smooth
+    gradient such as a sky drifts away from the edge colour and never becomes flat again.
     """
     h = lum.shape[0]
     cap = int(h * _MAX_TRIM)
+    look = max(3, int(0.03 * h))
     edge = float(np.median(lum[0]))
-    share = (np.abs(lum[: cap + 1] - edge) < _EDGE_TOL).mean(axis=1)
+    share = (np.abs(lum[: cap + look] - edge) < _EDGE_TOL).mean(axis=1)
     if cap < 1 or share[0] < 0.95:
         return 0
-    low = np.nonzero(share[:cap] < _EDGE_SHARE)[0]
-    n = int(low[0]) if len(low) else cap
-    overall = np.cumsum(share[:n]) / np.arange(1, n + 1)
-    while n > 0 and overall[n - 1] < _BAR_FLAT:
-        n -= 1
-    return n
+    mean_to = np.cumsum(share) / np.arange(1, len(share) + 1)
+    csum = np.concatenate([[0.0], np.cumsum(share)])
+    for n in range(1, min(cap, len(share) - look) + 1):
+        after = (csum[n + look] - csum[n]) / look
+        if (
+            share[n - 1] >= 0.95 > 0.5 > share[n]
+            and mean_to[n - 1] >= _BAR_FLAT
+            and after < _AFTER_MAX
+        ):
+            return n
+    return 0
 
 
 def trim_box(lum: np.ndarray) -> tuple[int, int, int, int]:
