@@ -157,3 +157,34 @@ def test_only_analysts_read_requests_and_only_providers_pull_notices(centre: Cen
                         headers=bearer(centre.analyst_key))
     assert r.status_code == 403
     assert centre.get("/centre/v1/victims/requests", key=centre.provider_key).status_code == 403
+
+
+def _flip(value: str, bits: range) -> str:
+    number = int(value, 16)
+    for bit in bits:
+        number ^= 1 << bit
+    return f"{number:064x}"
+
+
+def test_a_report_matched_to_a_centre_indicator_is_found_through_it(centre: Centre) -> None:
+    """The report's PDQ is 40 bits from the person's (too far to match directly), but both
+    are 20 bits from a centre indicator that the report matched at intake: found that way."""
+    from childshield.exchange.indicator_record import IndicatorRecord
+    from childshield.matching import BankService
+    from childshield.store.banks import Provenance
+
+    indicator_pdq, _ = pdq_from_array(_picture())
+    bank = BankService(centre.server.database)
+    bank.create("centre-indicators")
+    bank.add_records("centre-indicators", [IndicatorRecord(signal="pdq", value=indicator_pdq)],
+                     Provenance(submitted_by="test"))
+    report_pdq = _flip(indicator_pdq, range(0, 20))
+    my_pdq = _flip(indicator_pdq, range(100, 120))
+    _report(centre, report_pdq, {"status": "not_removed"}, b"stand-in for the indicator")
+
+    r = _submit(centre, {"reference_code": CODE, "hashes": [
+        {"signal": "pdq", "value": my_pdq, "quality": 100}]})
+    assert r.status_code == 201, r.text
+    [match] = r.json()["matches"]
+    assert match["signal"] == "ind:pdq" and match["distance"] == 20
+    assert match["provider_id"] == "demo-host"

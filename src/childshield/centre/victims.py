@@ -23,7 +23,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -44,6 +44,7 @@ from childshield.errors import (
 )
 from childshield.store import centre_victims as repo
 from childshield.store.banks import as_utc
+from childshield.store.db import Database
 from childshield.store.models.base import utcnow
 from childshield.store.models.centre import CentreProvider, CentreReport
 from childshield.store.models.centre_victims import VictimMatch, VictimRemovalNotice, VictimRequest
@@ -57,6 +58,44 @@ REFERENCE_RE = re.compile(r"^[A-Za-z0-9-]{20,64}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 NOTICE_ANSWERS = ("removed", "not_hosted", "refused")
 REMOVED = ("removed", "access_disabled")
+
+
+class IndicatorLookup(Protocol):
+    def __call__(self, hashes: list[dict[str, Any]]) -> dict[int, tuple[str, int]]:
+        """Indicator id -> (signal, distance) for the centre's indicators these hashes match."""
+        ...
+
+
+class BankIndicatorLookup:
+    """The centre's indicators (the bank that pre-assessment uses), through the Matcher."""
+
+    def __init__(self, db: Database, bank: str) -> None:
+        self.db, self.bank = db, bank
+
+    def __call__(self, hashes: list[dict[str, Any]]) -> dict[int, tuple[str, int]]:
+        from childshield.errors import NotFoundError as Missing
+        from childshield.matching import Matcher, PdqQuery
+
+        matcher = Matcher(self.db)
+        try:
+            matcher.check_bank(self.bank)
+        except Missing:
+            return {}
+        found: list[Any] = []
+        for signal in ("md5", "sha256"):
+            values = [h["value"] for h in hashes if h["signal"] == signal]
+            if values:
+                found.extend(m for row in matcher.match_exact(signal, values, self.bank)
+                             for m in row)
+        pdq = [PdqQuery(h["value"], quality=h.get("quality")) for h in hashes
+               if h["signal"] == "pdq"]
+        if pdq:
+            found.extend(m for row in matcher.match_pdq(pdq, self.bank) for m in row)
+        best: dict[int, tuple[str, int]] = {}
+        for m in found:
+            if m.indicator not in best or m.distance < best[m.indicator][1]:
+                best[m.indicator] = (m.signal, m.distance)
+        return best
 
 
 def reference_digest(code: str) -> str:
@@ -123,7 +162,8 @@ def parse_submission(data: Any) -> Submission:
 
 
 def submit(session: Session, config: CentreConfig, body: bytes, idempotency_key: str,
-           *, now: datetime | None = None) -> tuple[VictimRequest, bool]:
+           *, indicators: IndicatorLookup | None = None,
+           now: datetime | None = None) -> tuple[VictimRequest, bool]:
     """Store a person's request and search for it. Returns (request, replayed)."""
     if len(body) > MAX_BODY_BYTES:
         raise PayloadTooLargeError(f"request is {len(body)} bytes; at most {MAX_BODY_BYTES}")
@@ -153,7 +193,7 @@ def submit(session: Session, config: CentreConfig, body: bytes, idempotency_key:
     session.flush()
     audit.record(session, "public:victim", "victims.request", "victim_request", row.id,
                  details={"hashes": row.hash_count, "email": sub.email is not None})
-    search(session, config, row, "public:victim", now=now)
+    search(session, config, row, "public:victim", indicators=indicators, now=now)
     return row, False
 
 
@@ -173,16 +213,19 @@ def _pdq_codes(values: list[str]) -> np.ndarray:
                          ).reshape(len(values), 32)
 
 
-def _near_pdq(session: Session, config: CentreConfig, pdqs: list[str]
-              ) -> dict[tuple[int, str], int]:
-    """(report pk, item id) -> smallest distance of a report PDQ to the person's PDQs."""
+def _scan_reports(session: Session, config: CentreConfig, pdqs: list[str],
+                  indicators: dict[int, tuple[str, int]]
+                  ) -> dict[tuple[int, str], tuple[str, int]]:
+    """(report pk, item id) -> (signal, distance): report PDQs near the person's PDQs, and
+    items the centre matched (at intake) to an indicator the person's hashes match."""
     from childshield.index import HammingIndex
 
-    found: dict[tuple[int, str], int] = {}
-    if not pdqs:
+    found: dict[tuple[int, str], tuple[str, int]] = {}
+    if not pdqs and not indicators:
         return found
     index = HammingIndex()
-    index.add(np.arange(len(pdqs), dtype=np.int64), _pdq_codes(pdqs))
+    if pdqs:
+        index.add(np.arange(len(pdqs), dtype=np.int64), _pdq_codes(pdqs))
     after = 0
     while True:
         page = repo.all_reports(session, after=after)
@@ -192,6 +235,12 @@ def _near_pdq(session: Session, config: CentreConfig, pdqs: list[str]
         keys: list[tuple[int, str]] = []
         values: list[str] = []
         for row in page:
+            for m in row.centre_matches or []:
+                hit = indicators.get(int(m.get("indicator", -1)))
+                if hit is not None:
+                    found.setdefault((row.id, str(m.get("item_id"))), (f"ind:{hit[0]}", hit[1]))
+            if not pdqs:
+                continue
             for item in load_report(config, session, row).content:
                 for s in item.signals:
                     if s.signal == "pdq" and (s.quality is None or s.quality >= MIN_PDQ_QUALITY):
@@ -204,22 +253,26 @@ def _near_pdq(session: Session, config: CentreConfig, pdqs: list[str]
             hits = result.for_query(i)
             if hits:
                 best = min(d for _, d in hits)
-                found[key] = min(best, found.get(key, best))
+                if key not in found or found[key][0] != "pdq" or best < found[key][1]:
+                    found[key] = ("pdq", best)
 
 
 def search(session: Session, config: CentreConfig, row: VictimRequest,
-           actor: Principal | str, *, now: datetime | None = None) -> list[VictimMatch]:
-    """(Re-)search the centre's reports for a request's hashes and store the matches."""
+           actor: Principal | str, *, indicators: IndicatorLookup | None = None,
+           now: datetime | None = None) -> list[VictimMatch]:
+    """(Re-)search the centre's reports (and, through ``indicators``, the reports matched to
+    the centre's indicators) for a request's hashes and store the matches."""
     hashes = hashes_of(config, row)
+    indicator_hits = indicators(hashes) if indicators is not None else {}
     by_key = {_signal_key(h["signal"], h["value"]): h["signal"] for h in hashes}
     best: dict[tuple[int, str], tuple[str, int]] = {}
     for item, signal_key in repo.items_with_keys(session, by_key):
         best[(item.report_pk, item.item_id)] = (by_key[signal_key], 0)
     pdqs = sorted({h["value"] for h in hashes if h["signal"] == "pdq"
                    and (h.get("quality") is None or h["quality"] >= MIN_PDQ_QUALITY)})
-    for key, dist in _near_pdq(session, config, pdqs).items():
+    for key, hit in _scan_reports(session, config, pdqs, indicator_hits).items():
         if key not in best:
-            best[key] = ("pdq", dist)
+            best[key] = hit
     repo.clear_matches(session, row.id)
     now = now or utcnow()
     matches = [VictimMatch(request_pk=row.id, report_pk=pk, item_id=item, signal=signal,
@@ -230,7 +283,7 @@ def search(session: Session, config: CentreConfig, row: VictimRequest,
     row.status = "searched"
     session.flush()
     audit.record(session, actor, "victims.search", "victim_request", row.id,
-                 details={"matches": len(matches)})
+                 details={"matches": len(matches), "indicators": len(indicator_hits)})
     return matches
 
 
@@ -395,6 +448,8 @@ __all__ = [
     "MAX_BODY_BYTES",
     "MAX_HASHES",
     "PDQ_RADIUS",
+    "BankIndicatorLookup",
+    "IndicatorLookup",
     "Submission",
     "analyst_view",
     "answer",

@@ -28,11 +28,12 @@ from collections import deque
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from childshield.api.auth import require
 from childshield.api.centre._context import centre_config
-from childshield.api.deps import DbSession
+from childshield.api.deps import DbSession, get_database
 from childshield.api.idempotency import idempotent
 from childshield.auth.principal import Principal
 from childshield.centre import victims
@@ -75,6 +76,15 @@ class RateLimiter:
             seen.append(now)
 
 
+def indicator_lookup(request: Request) -> victims.IndicatorLookup:
+    state = request.app.state
+    lookup = getattr(state, "victims_indicator_lookup", None)
+    if lookup is None:
+        lookup = state.victims_indicator_lookup = victims.BankIndicatorLookup(
+            get_database(request), centre_config(request).bank)
+    return lookup
+
+
 def public_limit(request: Request) -> None:
     state = request.app.state
     limiter = getattr(state, "victims_rate_limiter", None)
@@ -90,6 +100,7 @@ async def submit_request(
     session: DbSession,
     idempotency_key: str = Header(alias="Idempotency-Key", min_length=1, max_length=255),
     config: CentreConfig = Depends(centre_config),
+    lookup: victims.IndicatorLookup = Depends(indicator_lookup),
 ) -> JSONResponse:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > victims.MAX_BODY_BYTES:
@@ -100,8 +111,12 @@ async def submit_request(
         body += chunk
         if len(body) > victims.MAX_BODY_BYTES:
             raise PayloadTooLargeError(f"request over {victims.MAX_BODY_BYTES} bytes")
-    row, replayed = victims.submit(session, config, body, idempotency_key)
-    view = victims.answer(session, config, row)
+    def work() -> tuple[dict[str, Any], bool]:  # the search is blocking: off the event loop
+        row, replayed = victims.submit(session, config, body, idempotency_key,
+                                       indicators=lookup)
+        return victims.answer(session, config, row), replayed
+
+    view, replayed = await run_in_threadpool(work)
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return JSONResponse(view, status_code=200 if replayed else 201, headers=headers)
 
@@ -141,9 +156,10 @@ def get_request(request_id: str, session: DbSession,
              summary="Search the reports again for a request's hashes")
 def search_again(request_id: str, session: DbSession,
                  caller: Principal = require("analyst"),
-                 config: CentreConfig = Depends(centre_config)) -> dict[str, Any]:
+                 config: CentreConfig = Depends(centre_config),
+                 lookup: victims.IndicatorLookup = Depends(indicator_lookup)) -> dict[str, Any]:
     row = victims.request_of(session, request_id)
-    victims.search(session, config, row, caller)
+    victims.search(session, config, row, caller, indicators=lookup)
     return victims.analyst_view(session, config, row)
 
 
