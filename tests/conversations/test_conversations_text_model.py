@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ def test_streaming_sum_equals_scoring_the_whole_author_text() -> None:
     running = sum(text_model.message_score(w) for w in words)
     pieces = sum(text_model.word_score(w) for ws in words for w in ws)
     pairs = sum(text_model.weights.get(f"b:{a} {b}", 0.0)
-                for ws in words for a, b in zip(ws, ws[1:], strict=False))
+                for ws in words for a, b in pairwise(ws))
     assert running == pytest.approx(pieces + pairs)
     n = sum(len(w) for w in words)
     assert 0.0 <= text_model.probability(running, n) <= 1.0
