@@ -114,6 +114,8 @@ def train_command(
     base: Path | None = typer.Option(None, "--base", help="Model to start from and shrink to."),
     version: str | None = typer.Option(None, "--version", help="Version name of the model."),
     strength: float = typer.Option(1.0, "--strength", help="Pull towards the base weights."),
+    text: bool = typer.Option(True, "--text/--no-text",
+                              help="Also fit the learned text component (needs the ml extra)."),
     encoding: str | None = EncodingOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -128,7 +130,7 @@ def train_command(
     model, measures = train(
         conversations, version=version, strength=strength,
         base=load_model(_existing(base) if base else None),
-        source=", ".join(f.name for f in files),
+        source=", ".join(f.name for f in files), text=text,
     )
     model.save(out)
     summary = {"model": str(out), "version": model.version, "threshold": model.threshold,

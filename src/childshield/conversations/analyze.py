@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
 
 from childshield.conversations.lexicon import Lexicon, default_lexicon
 from childshield.conversations.normalize import TOKEN_RE, Normaliser
@@ -37,6 +39,8 @@ class Analysis:
 
 
 _EMPTY = Analysis()
+_FIRST = itemgetter(0)
+_SECOND = itemgetter(1)
 
 
 class Analyzer:
@@ -76,19 +80,17 @@ class Analyzer:
         return entry
 
     def _analyze(self, text: str) -> Analysis:
-        words: list[str] = []
-        ids: set[int] = set()
-        cache = self._raw
-        for raw in TOKEN_RE.findall(text):
-            entry = cache.get(raw)
-            if entry is None:
-                entry = self._entry(raw)
-            words.extend(entry[0])
-            if entry[1]:
-                ids.update(entry[1])
+        raws = TOKEN_RE.findall(text)
+        found = list(map(self._raw.get, raws))
+        if None in found:
+            found = [self._entry(raw) if entry is None else entry
+                     for raw, entry in zip(raws, found, strict=True)]
+        entries: list[tuple[tuple[str, ...], tuple[int, ...]]] = found  # type: ignore[assignment]
+        words = tuple(chain.from_iterable(map(_FIRST, entries)))
         if not words:
             return _EMPTY
-        result = Analysis(tokens=tuple(words))
+        result = Analysis(tokens=words)
+        ids = set(chain.from_iterable(map(_SECOND, entries)))
         cues = self.lexicon.cues
         candidates = [cues[i] for i in sorted(ids)] if ids else []
         has_digit = _DIGIT.search(text) is not None and any(w.isdigit() for w in words)

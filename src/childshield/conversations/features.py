@@ -30,8 +30,9 @@ FEATURES: tuple[str, ...] = (
     "benign_context",
     "group",
     "mass_opener",
+    "text",
 )
-"""Feature names, in vector order."""
+"""Feature names, in vector order (``text``: the learned text component's probability)."""
 
 _CAT_INDEX = {name: i for i, name in enumerate(CATEGORIES)}
 _EARLY = (_CAT_INDEX["trust"], _CAT_INDEX["incentive"])
@@ -39,6 +40,8 @@ _LATE = (_CAT_INDEX["isolation"], _CAT_INDEX["approach"], _CAT_INDEX["coercion"]
 BREADTH_LEVEL = 0.3
 """A category counts towards ``breadth`` once its evidence reaches this level."""
 MAX_CUE_REPEATS = 2
+TEXT_EVIDENCE = 3
+"""Messages kept per author as evidence of the learned text component."""
 _AGE_WORDS = frozenset({"old", "age", "alt", "anos", "edad", "anni", "eta", "oud", "lat", "asl"})
 
 
@@ -72,6 +75,17 @@ class AuthorState:
     mass_evidence: Evidence | None = None
     risk: float = 0.0
     peak: float = 0.0
+    vector: list[float] | None = None
+    """Features at the last full rescoring (only ``text`` moves between rescorings)."""
+    text_sum: float = 0.0
+    """Running sum of the learned text weights of everything the author wrote."""
+    text_words: int = 0
+    text_p: float = 0.0
+    text_evidence: list[Evidence] = field(default_factory=list)
+    """Quotes from the author's messages with the highest learned weight."""
+    text_pending: list[tuple[float, int, str, tuple[str, ...]]] = field(default_factory=list)
+    """(weight, message, text, words) of the TEXT_EVIDENCE strongest messages; quoted
+    only when evidence is read (most never are)."""
 
     def total(self) -> float:
         return sum(self.level)
@@ -82,6 +96,8 @@ class AuthorState:
             out.append(self.age_evidence)
         if self.mass_evidence is not None:
             out.append(self.mass_evidence)
+        if self.text_p >= 0.5:
+            out.extend(self.text_evidence)
         out.sort(key=lambda e: e.message)
         return out
 
@@ -216,12 +232,14 @@ class ConversationState:
             self.benign,
             group,
             author.mass_opener,
+            author.text_p,
         ]
 
 
 __all__ = [
     "BREADTH_LEVEL",
     "FEATURES",
+    "TEXT_EVIDENCE",
     "AuthorState",
     "ConversationState",
     "Evidence",

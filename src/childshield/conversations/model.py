@@ -20,6 +20,7 @@ from typing import Any
 
 from childshield.conversations.features import BREADTH_LEVEL, FEATURES
 from childshield.conversations.lexicon import CATEGORIES
+from childshield.conversations.text_model import TextModel
 from childshield.errors import InputError
 
 MODEL_FORMAT = "childshield.conversations.model"
@@ -28,6 +29,7 @@ _COERCION = CATEGORIES.index("coercion")
 _AGE_GAP = FEATURES.index("age_gap")
 _PROGRESSION = FEATURES.index("progression")
 _MASS_OPENER = FEATURES.index("mass_opener")
+_TEXT = FEATURES.index("text")
 COERCION_ALONE = 0.6
 """Coercion evidence at which the combination gate opens on its own (explicit extortion)."""
 GATE_CAP = 0.9
@@ -51,6 +53,11 @@ class Model:
     """Categories an author's evidence must span before the risk may reach the threshold
     (coercion on its own, or one category fewer in the stage order, with a stated age gap
     or with mass openers, also open the gate). 0 switches the gate off."""
+    text: TextModel | None = None
+    """The learned text component (None: lexicon only, the ``text`` feature stays 0)."""
+    text_gate: float = 0.9
+    """Text probability at which the gate opens with ``text_gate_categories`` categories."""
+    text_gate_categories: int = 2
 
     def __post_init__(self) -> None:
         unknown = set(self.weights) - set(FEATURES)
@@ -69,7 +76,10 @@ class Model:
             return True
         pattern = (features[_PROGRESSION] > 0 or features[_AGE_GAP] > 0
                    or features[_MASS_OPENER] > 0)
-        return pattern and strong >= self.min_categories - 1
+        if pattern and strong >= self.min_categories - 1:
+            return True
+        return (self.text is not None and features[_TEXT] >= self.text_gate
+                and strong >= self.text_gate_categories)
 
     def risk(self, features: list[float]) -> float:
         """Risk in [0, 1] for one author's feature vector."""
@@ -95,7 +105,10 @@ class Model:
             "max_chars": self.max_chars,
             "min_categories": self.min_categories,
             "lexicon_sha256": self.lexicon_sha256,
+            "text_gate": self.text_gate,
+            "text_gate_categories": self.text_gate_categories,
             "card": self.card,
+            "text_model": self.text.to_dict() if self.text is not None else None,
         }
 
     @classmethod
@@ -117,6 +130,10 @@ class Model:
                 min_categories=int(data.get("min_categories", 3)),
                 lexicon_sha256=data.get("lexicon_sha256"),
                 card=dict(data.get("card") or {}),
+                text=(TextModel.from_dict(data["text_model"])
+                      if data.get("text_model") is not None else None),
+                text_gate=float(data.get("text_gate", 0.9)),
+                text_gate_categories=int(data.get("text_gate_categories", 2)),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InputError(f"malformed model file: {exc}") from exc

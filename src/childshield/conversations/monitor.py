@@ -24,10 +24,17 @@ from datetime import datetime
 from typing import Any
 
 from childshield.conversations.analyze import Analyzer
-from childshield.conversations.features import AuthorState, ConversationState, Evidence
+from childshield.conversations.features import (
+    TEXT_EVIDENCE,
+    AuthorState,
+    ConversationState,
+    Evidence,
+)
 from childshield.conversations.model import Model, load_model
 from childshield.errors import InputError
 
+TEXT_QUOTE_SOURCE = 600
+"""Characters of a message kept to quote it as learned-text evidence."""
 BINARY_CONTROL_SHARE = 0.1
 """A message with NUL bytes or more than this share of control characters is not text."""
 OPENER_SIMILARITY = 0.6
@@ -200,12 +207,56 @@ class ConversationMonitor:
         changed = state.update(index, author, text, analysis)
         if author.messages == 1 and len(analysis.tokens) >= OPENER_MIN_TOKENS:
             changed |= self._opener(conversation_id, author, index, text, analysis.tokens)
-        if not changed:
+        text_changed = False
+        text_model = self.model.text
+        if text_model is not None and analysis.tokens:
+            score = text_model.message_score(analysis.tokens)
+            author.text_sum += score
+            author.text_words += len(analysis.tokens)
+            author.text_p = text_model.probability(author.text_sum, author.text_words)
+            if score > 0:
+                self._text_evidence(author, index, text, analysis.tokens, score)
+            text_changed = True
+        if not changed and not text_changed:
             return None
         if state.alert_message is not None:
             state.stale = True  # the alert stands; risks are refreshed when the result is read
             return None
+        if not changed:  # only this author's text score moved: no one else's features did
+            return self._rescore_author(conversation_id, state, author, index)
         return self._rescore(conversation_id, state, index)
+
+    @staticmethod
+    def _text_evidence(author: AuthorState, index: int, text: str,
+                       tokens: tuple[str, ...], score: float) -> None:
+        """Remember the author's TEXT_EVIDENCE messages with the highest learned weight."""
+        kept = author.text_pending
+        if len(kept) >= TEXT_EVIDENCE:
+            weakest = min(range(len(kept)), key=lambda i: kept[i][0])
+            if kept[weakest][0] >= score:
+                return
+            del kept[weakest]
+        kept.append((score, index, text[:TEXT_QUOTE_SOURCE], tokens))
+
+    def _indicators(self, author: AuthorState) -> list[dict[str, object]]:
+        """The author's evidence; learned-text spans are quoted here, when read."""
+        text_model = self.model.text
+        if author.text_pending and text_model is not None:
+            quotes = []
+            for score, index, text, tokens in sorted(author.text_pending, key=lambda p: p[1]):
+                positions = text_model.top_words(tokens)
+                spans = self.analyzer.normaliser.spans(text)
+                positions = [p for p in positions if p < len(spans)]
+                if positions:
+                    start, end = spans[positions[0]][0], spans[positions[-1]][1]
+                    if end - start > 80:
+                        start, end = spans[positions[0]]
+                    quote = text[start:end]
+                else:
+                    quote = text[:80]
+                quotes.append(Evidence("learned", index, quote[:200], score))
+            author.text_evidence = quotes
+        return [e.to_dict() for e in author.indicators()]
 
     def _check_time(self, state: ConversationState, index: int, value: object) -> None:
         try:
@@ -276,13 +327,31 @@ class ConversationMonitor:
         model = self.model
         best: AuthorState | None = None
         for author in state.authors.values():
-            author.risk = model.risk(state.features(author))
+            author.vector = state.features(author)
+            author.risk = model.risk(author.vector)
             if author.risk > author.peak:
                 author.peak = author.risk
             if best is None or author.risk > best.risk:
                 best = author
         state.stale = False
         return best
+
+    def _rescore_author(self, conversation_id: str, state: ConversationState,
+                        author: AuthorState, index: int) -> Alert | None:
+        model = self.model
+        vector = author.vector
+        if vector is None:
+            vector = author.vector = state.features(author)
+        vector[-1] = author.text_p
+        author.risk = model.risk(vector)
+        if author.risk > author.peak:
+            author.peak = author.risk
+        if author.risk < model.threshold:
+            return None
+        state.alert_message = index
+        state.alert_suspect = author.name
+        return Alert(conversation_id, index, author.name, author.risk,
+                     self._indicators(author), model.version)
 
     def _rescore(self, conversation_id: str, state: ConversationState, index: int) -> Alert | None:
         model = self.model
@@ -292,7 +361,7 @@ class ConversationMonitor:
         state.alert_message = index
         state.alert_suspect = best.name
         return Alert(conversation_id, index, best.name, best.risk,
-                     [e.to_dict() for e in best.indicators()], model.version)
+                     self._indicators(best), model.version)
 
     def result(self, conversation_id: str) -> ConversationResult:
         """The conversation's current result (risk is the suspect's peak so far)."""
@@ -312,7 +381,7 @@ class ConversationMonitor:
             for author in state.authors.values():
                 if suspect is None or author.peak > suspect.peak:
                     suspect = author
-        indicators = suspect.indicators() if suspect is not None else []
+        indicators = self._indicators(suspect) if suspect is not None else []
         name = suspect.name if suspect is not None and indicators else None
         return ConversationResult(
             conversation_id,
@@ -320,7 +389,7 @@ class ConversationMonitor:
             state.alert_message is not None,
             state.alert_message,
             name,
-            [e.to_dict() for e in indicators],
+            indicators,
             state.messages,
             list(state.warnings),
         )

@@ -11,8 +11,9 @@ on the training conversations' streaming peak risk to maximise F0.5 (PAN12's mea
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +26,12 @@ from childshield.conversations.lexicon import default_lexicon
 from childshield.conversations.metrics import Outcome, evaluate
 from childshield.conversations.model import Model, load_model
 from childshield.conversations.monitor import ConversationMonitor
+from childshield.conversations.text_model import TextModel, fit_text_model
 from childshield.errors import InputError
+
+TEXT_C = 3.0
+"""Inverse regularisation of the text component's logistic regression."""
+_TEXT = FEATURES.index("text")
 
 
 @dataclass
@@ -33,26 +39,73 @@ class TrainingSet:
     features: list[list[float]] = field(default_factory=list)
     labels: list[int] = field(default_factory=list)
     conversations: list[Conversation] = field(default_factory=list)
+    documents: list[list[list[str]]] = field(default_factory=list)
+    """Per sample: the author's messages as canonical words (for the text component)."""
+    sample_conversation: list[int] = field(default_factory=list)
 
 
 def collect(conversations: Iterable[Conversation], base: Model) -> TrainingSet:
     """Author-level samples from labelled conversations (unlabelled ones are skipped)."""
     data = TrainingSet()
-    monitor = ConversationMonitor(base)
+    monitor = ConversationMonitor(_lexicon_only(base))
+    analyzer = monitor.analyzer
     for conv in conversations:
         if conv.label is None:
             continue
+        words: dict[str, list[list[str]]] = {}
         for message in conv.messages:
             try:
                 monitor.feed(conv.id, message)
             except InputError:
                 continue
+            text = message.get("text") if isinstance(message, dict) else None
+            if isinstance(text, str) and text:
+                tokens = analyzer.analyze(text[:base.max_chars]).tokens
+                words.setdefault(str(message.get("author")), []).append(list(tokens))
         for author, vector in monitor.author_features(conv.id).items():
             data.features.append(vector)
             data.labels.append(int(bool(conv.label) and author == conv.suspect))
+            data.documents.append(words.get(author, []))
+            data.sample_conversation.append(len(data.conversations))
         monitor.close(conv.id)
         data.conversations.append(conv)
     return data
+
+
+def _lexicon_only(model: Model) -> Model:
+    return replace(model, text=None)
+
+
+def _fold(conv: Conversation, folds: int) -> int:
+    return int(hashlib.sha256(conv.id.encode()).hexdigest(), 16) % folds
+
+
+def cross_fit_text(
+    data: TrainingSet, folds: int = 5, c: float = TEXT_C,
+) -> tuple[list[float], list[TextModel | None]]:
+    """Out-of-fold text probabilities for every sample, and the model of every fold.
+
+    The outer weights and the threshold must see the text component as it behaves on
+    conversations it was not fitted on; otherwise they would trust it blindly.
+    """
+    fold_of = [_fold(conv, folds) for conv in data.conversations]
+    scores = [0.0] * len(data.labels)
+    models: list[TextModel | None] = []
+    for fold in range(folds):
+        train_docs = [(doc, label) for doc, label, conv in
+                      zip(data.documents, data.labels, data.sample_conversation, strict=True)
+                      if fold_of[conv] != fold]
+        if len(set(label for _, label in train_docs)) < 2:
+            models.append(None)
+            continue
+        model = fit_text_model(train_docs, c=c)
+        models.append(model)
+        for i, conv in enumerate(data.sample_conversation):
+            if fold_of[conv] == fold:
+                doc = data.documents[i]
+                total = sum(model.message_score(m) for m in doc)
+                scores[i] = model.probability(total, sum(len(m) for m in doc))
+    return scores, models
 
 
 def fit_logistic(
@@ -131,10 +184,21 @@ def choose_threshold(outcomes: list[Outcome]) -> float:
 def train(
     conversations: Iterable[Conversation], *, version: str | None = None,
     base: Model | None = None, strength: float = 1.0, source: str = "",
+    text: bool = True, folds: int = 5,
 ) -> tuple[Model, dict[str, Any]]:
-    """Fit a model; returns it with its training-set measures."""
+    """Fit a model; returns it with its training-set measures.
+
+    With ``text`` (needs scikit-learn), the learned text component is fitted too: its
+    out-of-fold probabilities (``folds`` folds by conversation) are the ``text`` feature
+    the outer weights and the threshold are fitted on.
+    """
     base = base or load_model()
     data = collect(conversations, base)
+    fold_models: list[TextModel | None] = []
+    if text:
+        oof, fold_models = cross_fit_text(data, folds)
+        for vector, score in zip(data.features, oof, strict=True):
+            vector[_TEXT] = score
     positives = sum(data.labels)
     if positives == 0 or positives == len(data.labels):
         raise InputError("training needs labelled grooming conversations with a suspect "
@@ -153,9 +217,25 @@ def train(
         max_chars=base.max_chars,
         min_categories=base.min_categories,
         lexicon_sha256=default_lexicon().sha256,
+        text_gate=base.text_gate,
+        text_gate_categories=base.text_gate_categories,
     )
-    provisional = peak_outcomes(model, data.conversations)
-    model.threshold = choose_threshold(provisional)
+    if text:
+        folds_of = [_fold(conv, folds) for conv in data.conversations]
+        provisional = []
+        for fold, fold_model in enumerate(fold_models):
+            held = [c for c, f in zip(data.conversations, folds_of, strict=True) if f == fold]
+            provisional += peak_outcomes(replace(model, text=fold_model), held)
+        model.threshold = choose_threshold(provisional)
+        model.text = fit_text_model(
+            [(d, y) for d, y in zip(data.documents, data.labels, strict=True)], c=TEXT_C)
+        oof_outcomes = []
+        for fold, fold_model in enumerate(fold_models):
+            held = [c for c, f in zip(data.conversations, folds_of, strict=True) if f == fold]
+            oof_outcomes += peak_outcomes(replace(model, text=fold_model), held)
+        oof_measures = evaluate(oof_outcomes)
+    else:
+        model.threshold = choose_threshold(peak_outcomes(model, data.conversations))
     measures = evaluate(peak_outcomes(model, data.conversations))
     n_pos_conv = sum(1 for c in data.conversations if c.label)
     model.card = {
@@ -179,6 +259,12 @@ def train(
                     "held-out conversations with `childshield conversations evaluate`",
             **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in measures.items()},
         },
+        **({"cross_validated_evaluation": {
+            "note": f"{folds}-fold by conversation: each conversation scored with the text "
+                    "component fitted without it (outer weights and threshold in-sample)",
+            **{k: (round(v, 4) if isinstance(v, float) else v)
+               for k, v in oof_measures.items()},
+        }} if text else {}),
         "limitations": [
             "Lexicon-based: indicators phrased in ways the lexicon does not know are missed.",
             "Languages: en, de, fr, es, it, nl, pl only.",
