@@ -66,10 +66,6 @@ def scope_of(session: Session, provider_pk: int, list_id: str) -> CentreIndicato
         CentreIndicatorScope.provider_pk == provider_pk, CentreIndicatorScope.list_id == list_id))
 
 
-def scopes(session: Session) -> Sequence[CentreIndicatorScope]:
-    return session.scalars(select(CentreIndicatorScope).order_by(CentreIndicatorScope.id)).all()
-
-
 # --- provider side ---------------------------------------------------------------------
 
 def sync_of(session: Session, bank: str, list_id: str) -> ProviderListSync | None:
@@ -115,6 +111,5 @@ __all__ = [
     "new_version",
     "put_entries",
     "scope_of",
-    "scopes",
     "sync_of",
 ]
