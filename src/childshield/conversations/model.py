@@ -186,6 +186,10 @@ def model_card_markdown(model: Model) -> str:
               f"Combination gate: at least {model.min_categories} indicator categories "
               "(or coercion alone, or one fewer in the stage order, with a stated age gap or "
               "with mass openers).", "",
+              *([f"Learned text component: {len(model.text.weights)} n-gram weights; it "
+                 f"opens the gate with {model.text_gate_categories} categories when its "
+                 f"probability is at least {model.text_gate:.2f}.", ""]
+                if model.text is not None else []),
               f"Alert threshold: {model.threshold:.3f}. Every alert goes to human review; "
               "the score is evidence, never a verdict.", ""]
     return "\n".join(lines)
