@@ -101,11 +101,15 @@ def database(db_url: str):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """Every test gets its own data dir, so nothing touches the user's real database."""
+    saved = dict(os.environ)  # code under test (the demo seeder) may set variables itself
     data_dir = tmp_path_factory.mktemp("data")
     monkeypatch.setenv("CHILDSHIELD_DATA_DIR", str(data_dir))
     monkeypatch.delenv("CHILDSHIELD_DATABASE_URL", raising=False)
     get_settings.cache_clear()
     yield
+    for name in set(os.environ) - set(saved):
+        del os.environ[name]
+    os.environ.update(saved)
     get_settings.cache_clear()
 
 
