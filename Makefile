@@ -34,8 +34,11 @@ chromium:
 run: install
 	$(PY) -m childshield serve --role all --demo
 
+# make itself exits 2 on any failure; pytest's own code (1 failed, 5 none collected...) is
+# kept in .pytest-status for .ci/run.
 test: install chromium
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@rm -f .pytest-status
+	$(PY) -m pytest $(PYTEST_ARGS); status=$$?; echo $$status > .pytest-status; exit $$status
 
 lint: install
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -144,10 +144,13 @@ def test_batch_completes_in_order_around_bad_files(tmp_path: Path) -> None:
 
 
 _RSS_SCRIPT = """
-import json, resource, sys
+import json, sys
 from childshield.signals import hash_files
 records = list(hash_files(sys.argv[1:], workers=1))
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# VmHWM, not ru_maxrss: Linux carries the parent's peak across fork+exec into ru_maxrss, so
+# inside a long pytest run it reported pytest's own size (1.4-1.6 GiB), not this process's.
+status = open("/proc/self/status").read()
+peak = int(status.split("VmHWM:")[1].split()[0]) * 1024
 print(json.dumps({"peak": peak, "records": records}))
 """
 

@@ -264,6 +264,24 @@ function once(target, event) {
   });
 }
 
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The video's pixels once the seeked-to frame is on it. Chromium can fire "seeked" before a
+ * video that is not on the page has swapped in the new frame (more often on a loaded machine),
+ * so draw until two draws a few milliseconds apart agree.
+ */
+async function settledPixels(video, width, height) {
+  let before = pixelsOf(video, width, height);
+  for (let tries = 0; tries < 20; tries++) {
+    await pause(15);
+    const now = pixelsOf(video, width, height);
+    if (now.length === before.length && now.every((v, i) => v === before[i])) return now;
+    before = now;
+  }
+  return before;
+}
+
 /**
  * PDQ of a video's frames, one a second (by default), decoded by a muted <video> element that is
  * never attached to the page. Returns [{time, hash, quality}]. maxFrames bounds the work.
@@ -285,9 +303,10 @@ export async function pdqFromVideo(blob, { interval = 1, maxFrames = 600 } = {})
     const frames = [];
     for (let t = 0; (t < duration || t === 0) && frames.length < maxFrames; t += interval) {
       const seeked = once(video, "seeked");
-      video.currentTime = Math.min(t, Math.max(0, duration - 0.001));
+      // A hair past t: a seek exactly onto a frame boundary may show the frame before it.
+      video.currentTime = Math.min(t + 0.001, Math.max(0, duration - 0.001));
       await seeked;
-      frames.push({ time: t, ...pdqFromRGBA(pixelsOf(video, width, height), width, height) });
+      frames.push({ time: t, ...pdqFromRGBA(await settledPixels(video, width, height), width, height) });
     }
     return frames;
   } finally {
