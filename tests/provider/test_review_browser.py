@@ -205,6 +205,10 @@ def test_readme_walkthrough(page: Any, demo: tuple[LiveServer, dict[str, str]]) 
         assert page.get_by_test_id("centre-status").inner_text() == "forwarded"
         assert page.get_by_test_id("report-delivery").inner_text() == "delivered"
         _shot(page, "04-centre-answer-on-case")
+        page.click("text=Case #")  # the review page of the case shows the same answer
+        page.wait_for_url("**/review/cases/*")
+        assert page.get_by_test_id("centre-status").inner_text() == "forwarded"
+        assert "confirm (known)" in page.inner_text("[data-testid=history]")
         page.click("button:has-text('Log out')")
 
         # the analyst: the third demo report waits in the centre's queue
