@@ -37,6 +37,10 @@ def test_demo_reporting_flow(sqlite_url: str) -> None:
         seed_demo(session)
     with database.session() as session:  # a second start reuses everything (new passwords)
         creds = seed_demo(session)
+    with database.session() as session:  # the review demo's cases come first, whatever
+        # module was imported first (demo_reporting was, above): the walkthrough opens #1
+        first = session.get(ProviderCase, 1)
+        assert first is not None and first.external_id == "demo-upload-1001"
     server = LiveServer.start("all", database=database, settings=Settings())
     stop = demo_reporting.start_demo_jobs(database, server.url, interval=0.5)
 

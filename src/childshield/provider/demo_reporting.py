@@ -40,6 +40,7 @@ from childshield.auth.principal import Principal, system_principal
 from childshield.auth.roles import Side
 from childshield.crypto.sealing import SealingKey
 from childshield.crypto.signing import SigningKey
+from childshield.provider.demo import demo_keyring, known_upload  # its seeder runs first
 from childshield.settings import get_settings
 from childshield.store.db import Database
 from childshield.store.models.auth import Tenant
@@ -108,7 +109,6 @@ def _reviewer(session: Session, tenant: Tenant) -> Principal:
 def _confirmed_cases(session: Session, tenant: Tenant) -> dict[str, int]:
     import childshield.provider.reports  # noqa: F401  (registers the report handler)
     from childshield.provider import review
-    from childshield.provider.demo import demo_keyring, known_upload
     from childshield.store.tenancy import TenantScope
 
     ring = demo_keyring(get_settings().data_dir)
@@ -164,6 +164,7 @@ def seed_reporting(session: Session, tenants: dict[Side, Tenant]) -> None:
     provider, centre = tenants.get(Side.PROVIDER), tenants.get(Side.CENTRE)
     if provider is None or centre is None:
         return  # the reporting demo needs both roles in one process
+    demo_keyring(get_settings().data_dir)  # the evidence keys, shared with the centre here
     demo_keys(get_settings().data_dir)
     _register_at_centre(session, SigningKey.from_base64(os.environ[SIGNING_ENV]).public_base64)
     existing = repo.profile(session, provider.id)
