@@ -42,7 +42,7 @@ def test_demo_reporting_flow(sqlite_url: str) -> None:
         first = session.get(ProviderCase, 1)
         assert first is not None and first.external_id == "demo-upload-1001"
     server = LiveServer.start("all", database=database, settings=Settings())
-    stop = demo_reporting.start_demo_jobs(database, server.url, interval=0.5)
+    jobs = demo_reporting.start_demo_jobs(database, server.url, interval=0.5)
 
     def statuses() -> dict[str, str | None]:
         with database.session() as session:
@@ -78,7 +78,7 @@ def test_demo_reporting_flow(sqlite_url: str) -> None:
         assert "Demo Coordinating Authority" in html and "Decide complaint" in html
         assert html.count("forwarded") >= 1 and "manifestly_unfounded" in html
     finally:
-        stop.set()
+        jobs.stop()
         server.stop()
         database.dispose()
 

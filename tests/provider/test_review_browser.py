@@ -170,7 +170,7 @@ def test_readme_walkthrough(page: Any, demo: tuple[LiveServer, dict[str, str]]) 
     from childshield.provider import demo_reporting
 
     server, passwords = demo
-    stop = demo_reporting.start_demo_jobs(server.database, server.url, interval=0.5)
+    jobs = demo_reporting.start_demo_jobs(server.database, server.url, interval=0.5)
     try:
         page.set_viewport_size({"width": 1320, "height": 860})
         _login(page, server, "reviewer", passwords["reviewer"])
@@ -217,4 +217,4 @@ def test_readme_walkthrough(page: Any, demo: tuple[LiveServer, dict[str, str]]) 
         assert "demo-host" in page.inner_text("[data-queue]")
         _shot(page, "05-centre-queue")
     finally:
-        stop.set()
+        jobs.stop()

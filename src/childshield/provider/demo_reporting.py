@@ -239,11 +239,43 @@ def demo_jobs_round(database: Database, worker: Any) -> dict[str, Any]:
     return result
 
 
-def start_demo_jobs(database: Database, base_url: str, *, interval: float = 5.0
-                    ) -> threading.Event:
+class DemoJobs:
+    """The demo's background jobs thread; :meth:`stop` ends it (after the current round)."""
+
+    def __init__(self, database: Database, base_url: str, interval: float) -> None:
+        self.database, self.base_url, self.interval = database, base_url, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="childshield-demo-jobs",
+                                        daemon=True)
+
+    def _loop(self) -> None:
+        from childshield.provider.delivery import Worker
+
+        if not _wait_for(self.base_url, self._stop):
+            return
+        worker = Worker(self.database, timeout=10.0)
+        try:
+            while not self._stop.is_set():
+                try:
+                    demo_jobs_round(self.database, worker)
+                except Exception:  # a demo round must never kill the thread
+                    log.exception("demo jobs round failed")
+                self._stop.wait(self.interval)
+        finally:
+            worker.close()
+
+    def start(self) -> DemoJobs:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+
+def start_demo_jobs(database: Database, base_url: str, *, interval: float = 5.0) -> DemoJobs:
     """Point the demo profile at ``base_url`` and run the jobs every ``interval`` seconds
-    in a daemon thread (set the returned event to stop it)."""
-    from childshield.provider.delivery import Worker
+    in a daemon thread."""
     from childshield.store import auth as auth_repo
     from childshield.store import provider_reports as repo
 
@@ -252,27 +284,10 @@ def start_demo_jobs(database: Database, base_url: str, *, interval: float = 5.0
         profile = repo.profile(session, tenant.id) if tenant else None
         if profile is not None:
             profile.centre_url = base_url.rstrip("/")
-    stop = threading.Event()
-
-    def loop() -> None:
-        if not _wait_for(base_url, stop):
-            return
-        worker = Worker(database, timeout=10.0)
-        try:
-            while not stop.is_set():
-                try:
-                    demo_jobs_round(database, worker)
-                except Exception:  # a demo round must never kill the thread
-                    log.exception("demo jobs round failed")
-                stop.wait(interval)
-        finally:
-            worker.close()
-
-    threading.Thread(target=loop, name="childshield-demo-jobs", daemon=True).start()
-    return stop
+    return DemoJobs(database, base_url, interval).start()
 
 
 register_seeder(seed_reporting)
 
-__all__ = ["CENTRE_KEY_ENV", "PROVIDER_ID", "SIGNING_ENV", "demo_centre_decisions",
+__all__ = ["CENTRE_KEY_ENV", "PROVIDER_ID", "SIGNING_ENV", "DemoJobs", "demo_centre_decisions",
            "demo_jobs_round", "demo_keys", "seed_reporting", "start_demo_jobs"]
