@@ -86,3 +86,29 @@ def test_demo_reporting_flow(sqlite_url: str) -> None:
 def _notices(database: Database, model: Any) -> int:
     with database.session() as session:
         return session.query(model).count()
+
+
+def test_make_run_serves_the_reporting_demo(sqlite_url: str) -> None:
+    """``childshield serve --role all --demo`` (what ``make run`` starts), as a process:
+    it prints the demo jobs line, the demo reports get the centre's answers, and the jobs'
+    routine polls stay out of the access log."""
+    from childshield.api.testing import ServerProcess
+    from childshield.store import open_database
+    from childshield.store.models.provider_reports import ProviderReport
+
+    server = ServerProcess("all", sqlite_url, args=("--demo",), up_timeout=120)
+    database = open_database(sqlite_url)
+    try:
+        def answered() -> bool:
+            with database.session() as session:
+                return {r.centre_status for r in session.query(ProviderReport)} == {
+                    "forwarded", "manifestly_unfounded", "received"}
+
+        assert _until(answered), server.output()
+        output = server.output()
+        assert "demo jobs: every 5 s" in output and "Traceback" not in output
+        assert "POST /centre/v1/reports HTTP/1.1\" 201" in output  # real HTTP, logged
+        assert "GET /centre/v1/reports?since=" not in output  # polls filtered
+    finally:
+        server.stop()
+        database.dispose()
