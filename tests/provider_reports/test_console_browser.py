@@ -94,6 +94,7 @@ def test_order_and_complaint_forms(page: Any, keys: Keys, sqlite_url: str) -> No
     the centre, the upheld complaint says to reinstate; an auditor sees no forms, a
     reviewer no page, and a write without the CSRF token is refused."""
     from childshield.auth.principal import Principal
+    from childshield.provider import review
     from childshield.provider.complaints import file_complaint
     from childshield.store import open_database
     from childshield.store import provider_reports as repo
@@ -112,6 +113,17 @@ def test_order_and_complaint_forms(page: Any, keys: Keys, sqlite_url: str) -> No
         complaint = file_complaint(TenantScope(session, tenant), integration,
                                    user_id="user-forms-1", text="This was my own drawing.",
                                    case_id=case_id).id
+    # a case the supervisor confirmed himself (after an escalation): not his to judge
+    own_case = provider.open_case("forms-own")
+    with database.session() as session:
+        scope = TenantScope(session, tenant)
+        review.claim(scope, provider.reviewer, own_case)
+        review.decide(scope, provider.reviewer, own_case, "escalate")
+    provider.confirm(own_case, who=provider.supervisor)
+    with database.session() as session:
+        own_complaint = file_complaint(TenantScope(session, tenant), integration,
+                                       user_id="user-forms-own", text="Please look again.",
+                                       case_id=own_case).id
     _store_order(database, keys, tenant, "order-forms-done", utcnow() - timedelta(hours=2))
     _store_order(database, keys, tenant, "order-forms-cannot", utcnow() - timedelta(hours=23))
     server = LiveServer.start("provider", database=database, settings=Settings())
@@ -121,7 +133,7 @@ def test_order_and_complaint_forms(page: Any, keys: Keys, sqlite_url: str) -> No
         countdowns = page.get_by_test_id("countdown")
         assert countdowns.count() == 2
         page.wait_for_function(
-            "document.querySelector('[data-countdown]').textContent.includes('s left')")
+            "() => document.querySelector('[data-countdown]').textContent.includes('s left')")
         assert page.locator("tr.is-urgent[data-order='order-forms-cannot']").count() == 1
         assert page.locator("tr.is-urgent[data-order='order-forms-done']").count() == 0
         ARTIFACTS.mkdir(exist_ok=True)
@@ -144,7 +156,7 @@ def test_order_and_complaint_forms(page: Any, keys: Keys, sqlite_url: str) -> No
         cannot.locator("textarea[name=reasons]").fill(
             "The item is hosted by another service\nWe hold no copy")
         cannot.locator("button[type=submit]").click()
-        page.wait_for_selector("tr[data-order='order-forms-cannot'] >> text=impossible:")
+        page.wait_for_selector("tr[data-order='order-forms-cannot'] >> text=reasons:")
 
         done = page.get_by_test_id("order-form-order-forms-done")
         done.locator("summary").click()
@@ -153,13 +165,23 @@ def test_order_and_complaint_forms(page: Any, keys: Keys, sqlite_url: str) -> No
         page.wait_for_selector("tr[data-order='order-forms-done'] >> text=executed")
         assert page.get_by_test_id("countdown").count() == 0
 
+        # no form for the complaint about the supervisor's own decision; the API behind
+        # the forms refuses it as well
+        assert page.get_by_test_id(f"complaint-form-{own_complaint}").count() == 0
+        assert page.get_by_test_id(f"own-decision-{own_complaint}").is_visible()
+        refusal = page.evaluate(
+            "id => window.csSend('POST', '/provider/v1/complaints/' + id + '/decision', "
+            "{outcome: 'rejected', reasons: 'The decision stands.'})"
+            ".then(() => 'accepted', e => e.message)", own_complaint)
+        assert "someone other than the reviewer" in refusal
+
         form = page.get_by_test_id(f"complaint-form-{complaint}")
         form.locator("summary").click()
         form.locator("input[value=upheld]").check()
         form.locator("textarea[name=reasons]").fill("On a second look the picture is benign.")
         form.locator("button[type=submit]").click()
         page.wait_for_selector("[data-testid=reinstate]")
-        assert "No open complaints." in page.get_by_test_id("complaints").inner_text()
+        assert page.locator("[data-complaint-form]").count() == 0  # only the own one left
         page.screenshot(path=str(ARTIFACTS / "provider-reporting-forms-done.png"),
                         full_page=True)
 
@@ -178,6 +200,8 @@ def test_order_and_complaint_forms(page: Any, keys: Keys, sqlite_url: str) -> No
                 "details"] == "removed from the demo host"
             row = session.get(ProviderComplaint, complaint)
             assert row is not None and row.status == "upheld" and row.reinstated
+            untouched = session.get(ProviderComplaint, own_complaint)
+            assert untouched is not None and untouched.status == "open"
             assert row.decided_by == "sam@acme.example"
             actions = set(session.scalars(select(AuditEntry.action).where(
                 AuditEntry.actor == provider.supervisor.actor)))

@@ -27,6 +27,7 @@ from childshield.provider.complaints import complaint_view, complaints_of_case
 from childshield.provider.orders import ALERT_BEFORE, order_view
 from childshield.provider.reports import case_report_section, report_view
 from childshield.store import provider_reports as repo
+from childshield.store.models.provider import ProviderCase
 from childshield.store.models.provider_reports import ProviderReport
 from childshield.store.tenancy import TenantScope
 from childshield.web.templating import register_nav, render
@@ -50,14 +51,19 @@ def overview(request: Request, scope: TenantScope = tenant_scope,
                             .limit(100))
     audit.record(scope.session, caller, "report.list", "report", None,
                  details={"console": True})
+    waiting = [complaint_view(c) for c in
+               repo.complaints(scope.session, scope.tenant_id, "open", 100)]
+    deciders = {case.id: case.decided_by for case in scope.scalars(scope.select(
+        ProviderCase).where(ProviderCase.id.in_({c["case_id"] for c in waiting})))}
+    for complaint in waiting:  # the decision's own author may not judge the complaint
+        complaint["own_decision"] = deciders.get(complaint["case_id"]) == caller.label
     decided = [complaint_view(c) for c in repo.complaints(scope.session, scope.tenant_id, None, 500)
                if c.status != "open"]
     decided.sort(key=lambda c: c["decided_at"] or "", reverse=True)
     return render(request, "provider/reporting.html", {
         "orders": orders,
         "alert_before": int(ALERT_BEFORE.total_seconds()),
-        "complaints": [complaint_view(c) for c in
-                       repo.complaints(scope.session, scope.tenant_id, "open", 100)],
+        "complaints": waiting,
         "decided": decided[:20],
         "reports": [report_view(scope.session, r) for r in reports],
         "can_answer_orders": caller.has_any(ORDER_ANSWERERS),
