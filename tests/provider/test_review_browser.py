@@ -1,5 +1,10 @@
 """The review console in headless Chromium (Debian's /usr/bin/chromium via Playwright),
-on the demo data. Screenshots go to artifacts/ (gitignored)."""
+on the demo data. Screenshots go to artifacts/ (gitignored).
+
+``test_readme_walkthrough`` walks the README's first look on the demo (review, report,
+the centre's answer, orders and complaints, the analysts' queue) and keeps its
+screenshots; with ``UPDATE_DOC_IMAGES=1`` it also writes them, reduced to 256 colours, to
+``docs/img/`` for the README."""
 
 from __future__ import annotations
 
@@ -47,18 +52,21 @@ def demo(
     with database.session() as session:
         creds = seed_demo(session)
     passwords = {u["role"]: u["password"] for u in creds.users if u["side"] == "provider"}
+    passwords["analyst"] = next(u["password"] for u in creds.users if u["role"] == "analyst")
     server = LiveServer.start("all", database=database, settings=Settings())
     yield server, passwords
     server.stop()
     database.dispose()
 
 
-def _login(page: Any, server: LiveServer, role: str, password: str) -> None:
-    page.goto(server.url + "/provider/console/review/")
-    page.fill("input[name=email]", f"{role}@demo-provider.example")
+def _login(page: Any, server: LiveServer, role: str, password: str,
+           path: str = "/provider/console/review/") -> None:
+    page.goto(server.url + path)
+    tenant = "demo-centre" if path.startswith("/centre/") else "demo-provider"
+    page.fill("input[name=email]", f"{role}@{tenant}.example")
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
-    page.wait_for_url("**/provider/console/review/**")
+    page.wait_for_url(f"**{path}**")
 
 
 def _filter(page: Any, selector: str) -> str:
@@ -135,3 +143,78 @@ def test_supervisor_sees_error_rates(page: Any, demo: tuple[LiveServer, dict[str
     assert page.locator("[data-testid=reviewer-rates]").is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "provider-review-stats.png"), full_page=True)
+
+
+DOC_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "img"
+
+
+def _shot(page: Any, name: str) -> None:
+    """Keep a screenshot as an artefact and, with UPDATE_DOC_IMAGES=1, for the README."""
+    import io
+    import os
+
+    from PIL import Image
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    data = page.screenshot(path=str(ARTIFACTS / f"walkthrough-{name}.png"))
+    if os.environ.get("UPDATE_DOC_IMAGES") == "1":
+        DOC_IMAGES.mkdir(exist_ok=True)
+        image = Image.open(io.BytesIO(data)).convert("RGB")
+        image.quantize(256).save(DOC_IMAGES / f"{name}.png", optimize=True)
+
+
+def test_readme_walkthrough(page: Any, demo: tuple[LiveServer, dict[str, str]]) -> None:
+    """The README's walkthrough, step by step, on the demo with its background jobs."""
+    import time
+
+    from childshield.provider import demo_reporting
+
+    server, passwords = demo
+    jobs = demo_reporting.start_demo_jobs(server.database, server.url, interval=0.5)
+    try:
+        page.set_viewport_size({"width": 1320, "height": 860})
+        _login(page, server, "reviewer", passwords["reviewer"])
+        assert page.locator("[data-row]").count() == 4
+        _shot(page, "01-review-queue")
+        page.click("text=#1")
+        page.wait_for_url("**/review/cases/1")
+        page.wait_for_function("() => document.querySelector('[data-media] img').complete")
+        assert "bank demo-bank" in page.inner_text("[data-testid=why]")
+        page.evaluate("window.scrollTo(0, 0)")
+        page.wait_for_timeout(400)
+        _shot(page, "02-review-case")
+        page.click("button:has-text('Log out')")
+
+        # the supervisor: the demo reports reached the centre and its answers came back
+        _login(page, server, "supervisor", passwords["supervisor"],
+               "/provider/console/reporting/")
+        deadline = time.monotonic() + 90
+        while True:
+            reports = page.inner_text("[data-testid=reports]")
+            if ("forwarded" in reports and "manifestly_unfounded" in reports) \
+                    or time.monotonic() > deadline:
+                break
+            page.wait_for_timeout(500)
+            page.reload()
+        assert "forwarded" in reports and "manifestly_unfounded" in reports, reports
+        assert page.get_by_test_id("countdown").count() == 1
+        page.locator("details[data-testid^=complaint-form] summary").click()
+        _shot(page, "03-reports-orders-complaints")
+        page.click("[data-testid=reports] tr:has-text('forwarded') a")
+        page.wait_for_url("**/reporting/cases/*")
+        assert page.get_by_test_id("centre-status").inner_text() == "forwarded"
+        assert page.get_by_test_id("report-delivery").inner_text() == "delivered"
+        _shot(page, "04-centre-answer-on-case")
+        page.click("text=Case #")  # the review page of the case shows the same answer
+        page.wait_for_url("**/review/cases/*")
+        assert page.get_by_test_id("centre-status").inner_text() == "forwarded"
+        assert "confirm (known)" in page.inner_text("[data-testid=history]")
+        page.click("button:has-text('Log out')")
+
+        # the analyst: the third demo report waits in the centre's queue
+        _login(page, server, "analyst", passwords["analyst"], "/centre/console/queue")
+        assert page.locator("[data-row]").count() >= 1
+        assert "demo-host" in page.inner_text("[data-queue]")
+        _shot(page, "05-centre-queue")
+    finally:
+        jobs.stop()

@@ -89,20 +89,21 @@ class LiveServer:
 class ServerProcess:
     """``childshield serve`` in a subprocess (so a test can kill it)."""
 
-    def __init__(self, role: str, db_url: str, *, env: dict[str, str] | None = None) -> None:
+    def __init__(self, role: str, db_url: str, *, env: dict[str, str] | None = None,
+                 args: tuple[str, ...] = (), up_timeout: float = 30.0) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # a file, not a pipe: a full pipe would block the server once it logged enough
         self.log = tempfile.NamedTemporaryFile(prefix="childshield-serve-", suffix=".log")  # noqa: SIM115 - lives as long as the server
         self.process = subprocess.Popen(
             [sys.executable, "-m", "childshield", "serve", "--role", role, "--port",
-             str(self.port), "--db", db_url],
+             str(self.port), "--db", db_url, *args],
             env={**os.environ, **(env or {})},
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
         health = "/provider/v1/health" if role != "centre" else "/centre/v1/health"
-        self.wait_until_up(health)
+        self.wait_until_up(health, up_timeout)
 
     def wait_until_up(self, path: str, timeout: float = 30.0) -> None:
         import httpx

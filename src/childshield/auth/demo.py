@@ -30,7 +30,7 @@ ACTOR = "demo-seed"
 
 Seeder = Callable[[Session, dict[Side, Tenant]], None]
 _SEEDERS: list[Seeder] = []
-SEEDER_MODULES = ("childshield.provider.demo",)
+SEEDER_MODULES = ("childshield.provider.demo", "childshield.provider.demo_reporting")
 """Modules imported by :func:`seed_demo` so their ``register_seeder`` calls run."""
 
 

@@ -8,6 +8,7 @@
     childshield provider outbox [--status failed]
     childshield provider notices run | orders pull | retention run [--now ISO]
     childshield provider evidence rewrap
+    childshield provider signing-key show TENANT | rotate TENANT --env VAR
 """
 
 from __future__ import annotations
@@ -28,12 +29,15 @@ retention_app = typer.Typer(help="Art. 22 retention.", no_args_is_help=True)
 evidence_app = typer.Typer(help="Evidence encryption keys.", no_args_is_help=True)
 notices_app = typer.Typer(help="Notices to affected users (Art. 12).", no_args_is_help=True)
 orders_app = typer.Typer(help="Removal orders from the centre.", no_args_is_help=True)
+signing_app = typer.Typer(help="Each tenant's report-signing key (Ed25519).",
+                          no_args_is_help=True)
 provider_app.add_typer(profile_app, name="profile")
 provider_app.add_typer(answers_app, name="answers")
 provider_app.add_typer(retention_app, name="retention")
 provider_app.add_typer(evidence_app, name="evidence")
 provider_app.add_typer(notices_app, name="notices")
 provider_app.add_typer(orders_app, name="orders")
+provider_app.add_typer(signing_app, name="signing-key")
 
 
 @contextmanager
@@ -74,6 +78,9 @@ def profile_set(
     legal_basis: str | None = typer.Option(None, "--legal-basis"),
     allow_http: bool = typer.Option(False, "--allow-http", help="Tests and sandboxes only."),
     ncmec: bool = typer.Option(False, "--ncmec", help="Also report to NCMEC."),
+    signing_key_env: str | None = typer.Option(
+        None, "--signing-key-env", help="Environment variable holding this tenant's "
+        "report-signing key (default: keep; '' for CHILDSHIELD_SIGNING_KEY)."),
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -88,9 +95,11 @@ def profile_set(
             row = set_profile(session, get_tenant(session, tenant).id, provider_id=provider_id,
                               name=name, address=address, email=email, country=country,
                               centre_url=centre_url, centre_key_env=centre_key_env,
-                              legal_basis=legal_basis, allow_http=allow_http, ncmec=ncmec)
+                              legal_basis=legal_basis, allow_http=allow_http, ncmec=ncmec,
+                              signing_key_env=signing_key_env)
             emit({"tenant": tenant, "provider_id": row.provider_id, "centre_url": row.centre_url,
-                  "ncmec": row.ncmec})
+                  "ncmec": row.ncmec,
+                  "signing_key_env": row.signing_key_env or "CHILDSHIELD_SIGNING_KEY"})
 
 
 @provider_app.command("deliver")
@@ -131,13 +140,9 @@ def jobs(
     creates due notices, runs retention and a delivery pass. One JSON line a round."""
     import time
 
-    from childshield.provider.answers import pull_answers
     from childshield.provider.delivery import Worker
+    from childshield.provider.jobs import run_round
     from childshield.provider.ncmec import ncmec_sender
-    from childshield.provider.notices import schedule_notices
-    from childshield.provider.orders import pull_orders
-    from childshield.provider.reports import reconcile
-    from childshield.provider.retention import run_retention
     from childshield.store import open_database
 
     with _errors(as_json):
@@ -145,14 +150,7 @@ def jobs(
         worker = Worker(database, ncmec=ncmec_sender())
         try:
             while True:
-                with database.session() as session:
-                    reconciled = reconcile(session)
-                emit({"reconciled": reconciled,
-                      "answers": pull_answers(database).to_json(),
-                      "orders": pull_orders(database),
-                      "notices": schedule_notices(database),
-                      "retention": run_retention(database),
-                      "delivery": worker.run_once().to_json()})
+                emit(run_round(database, worker))
                 if once:
                     return
                 time.sleep(interval)
@@ -228,6 +226,43 @@ def evidence_rewrap(db: str | None = DbOption, as_json: bool = JsonOption) -> No
 
     with _errors(as_json):
         emit(rewrap_evidence(open_database(db)))
+
+
+@signing_app.command("show")
+def signing_show(tenant: str = typer.Argument(..., help="Provider-side tenant name."),
+                 db: str | None = DbOption, as_json: bool = JsonOption) -> None:
+    """Show the public half of a tenant's report-signing key (to register at the centre)."""
+    from childshield.auth.service import get_tenant
+    from childshield.provider.signing import show_key
+    from childshield.store import open_database
+
+    with _errors(as_json), open_database(db).session() as session:
+        emit({"tenant": tenant, **show_key(session, get_tenant(session, tenant).id)})
+
+
+@signing_app.command("rotate")
+def signing_rotate(
+    tenant: str = typer.Argument(..., help="Provider-side tenant name."),
+    env: str = typer.Option(..., "--env", help="Environment variable that will hold the "
+                            "new key (e.g. ACME_SIGNING_KEY_2026)."),
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Make a new signing key for a tenant and switch its profile to it. The private key is
+    printed once and stored nowhere: put it in the service's environment as ENV, and
+    register the public key at the centre (`childshield centre provider add-key`)."""
+    from childshield.auth.service import get_tenant
+    from childshield.provider.signing import rotate_key
+    from childshield.store import open_database
+
+    with _errors(as_json), open_database(db).session() as session:
+        key, view = rotate_key(session, get_tenant(session, tenant).id, env,
+                               actor="cli:signing-key")
+        emit({"tenant": tenant, **view, "private_key": key.to_base64(),
+              "next": [f"set {env} in the provider service's environment and restart it",
+                       f"at the centre: childshield centre provider add-key "
+                       f"{view['provider_id']} --public-key {view['public_key']}",
+                       "keep the old public key registered until the outbox is delivered"]})
 
 
 def register(app: typer.Typer) -> None:

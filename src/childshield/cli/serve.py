@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import typer
@@ -36,6 +37,16 @@ def serve(
         with database.session() as session:
             creds = seed_demo(session, sides)
         _print_demo(creds, host, port)
+        settings = get_settings()  # the demo may have exported demo keys
+        if len(sides) > 1:
+            from childshield.provider.demo_reporting import start_demo_jobs
+
+            local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+            start_demo_jobs(database, f"http://{local}:{port}")
+            logging.getLogger("uvicorn.access").addFilter(_quiet_demo_polls)
+            out_console.print("  demo jobs: every 5 s this process delivers reports, pulls "
+                              "the centre's answers and removal orders (`childshield "
+                              "provider jobs` outside the demo)", highlight=False)
     if workers > 1:
         os.environ["CHILDSHIELD_SERVE_ROLE"] = role
         os.environ["CHILDSHIELD_DATABASE_URL"] = url
@@ -45,6 +56,16 @@ def serve(
         return
     app = create_app(role, database, settings)
     uvicorn.run(app, host=host, port=port, proxy_headers=True)
+
+
+DEMO_POLLS = ("/centre/v1/reports?since=", "/centre/v1/removal-orders?status=pending")
+
+
+def _quiet_demo_polls(record: logging.LogRecord) -> bool:
+    """Keep the demo jobs' routine polls out of the access log (everything else stays)."""
+    args = record.args if isinstance(record.args, tuple) else ()
+    return not (len(args) >= 5 and args[1] == "GET" and str(args[2]).startswith(DEMO_POLLS)
+                and args[4] == 200)
 
 
 def _print_demo(creds: object, host: str, port: int) -> None:

@@ -37,6 +37,7 @@ from childshield.provider.cases import Hit, NewItem, open_case
 from childshield.provider.classifiers import STANDIN_ENV, MeanBrightnessStandIn
 from childshield.settings import get_settings
 from childshield.store.models.auth import Tenant
+from childshield.store.models.provider import ProviderCase
 
 BANK = "demo-bank"
 ACTOR = "demo-seed"
@@ -133,18 +134,7 @@ def seed(session: Session, tenants: dict[Side, Tenant]) -> None:
     os.environ[STANDIN_ENV] = "1"
     ring = demo_keyring(get_settings().data_dir)
     # 1. a known-material match: a resized copy of a bank picture
-    picture = drawn_picture(11)
-    indicator, value = _bank_indicator(session, picture, "demo-picture-11.png")
-    upload = _jpeg(picture, (360, 270))
-    pdq, quality = _pdq_of(upload)
-    _case(session, ring, tenant, NewItem(
-        "item:demo-upload-1001", "known", "upload", "image", "image/jpeg", "demo-upload-1001",
-        {"user": {"id": "user-4711", "screen_name": "demo_user"},
-         "location": {"ip": "192.0.2.10", "port": 443, "country": "BE"}},
-        {"pdq": pdq, "quality": quality}),
-        [Hit("bank", BANK, f"bank:{BANK}:{indicator}", indicator, "pdq",
-             _distance(pdq, value), details={"bank": BANK, "indicator": indicator})],
-        ("image", "image/jpeg", upload))
+    known_upload(session, ring, tenant, 11, "demo-upload-1001", "user-4711")
     # 2. urgent: a second bank picture seen in a live stream
     second = drawn_picture(12)
     indicator2, _ = _bank_indicator(session, second, "demo-picture-12.png")
@@ -193,14 +183,33 @@ def seed(session: Session, tenants: dict[Side, Tenant]) -> None:
 
 
 def _case(session: Session, ring: EvidenceKeyring, tenant: Tenant, item: NewItem,
-          hits: list[Hit], content: tuple[str, str, bytes]) -> None:
+          hits: list[Hit], content: tuple[str, str, bytes]) -> ProviderCase:
     opened = open_case(session, tenant.id, item, hits, actor=ACTOR)
     if opened.created:
         kind, media_type, data = content
         evidence.keep_content(session, ring, opened.case, kind=kind, media_type=media_type,
                               data=data)
+    return opened.case
+
+
+def known_upload(session: Session, ring: EvidenceKeyring, tenant: Tenant, picture_seed: int,
+                 external_id: str, user_id: str) -> ProviderCase:
+    """A demo case: a resized copy of drawn picture ``picture_seed`` (added to the demo
+    bank), "uploaded" by ``user_id`` and matched against the bank at its real distance."""
+    picture = drawn_picture(picture_seed)
+    indicator, value = _bank_indicator(session, picture, f"demo-picture-{picture_seed}.png")
+    upload = _jpeg(picture, (360, 270))
+    pdq, quality = _pdq_of(upload)
+    return _case(session, ring, tenant, NewItem(
+        f"item:{external_id}", "known", "upload", "image", "image/jpeg", external_id,
+        {"user": {"id": user_id, "screen_name": f"demo_{user_id}"},
+         "location": {"ip": "192.0.2.10", "port": 443, "country": "BE"}},
+        {"pdq": pdq, "quality": quality}),
+        [Hit("bank", BANK, f"bank:{BANK}:{indicator}", indicator, "pdq",
+             _distance(pdq, value), details={"bank": BANK, "indicator": indicator})],
+        ("image", "image/jpeg", upload))
 
 
 register_seeder(seed)
 
-__all__ = ["BANK", "CONVERSATION", "demo_keyring", "drawn_picture", "seed"]
+__all__ = ["BANK", "CONVERSATION", "demo_keyring", "drawn_picture", "known_upload", "seed"]

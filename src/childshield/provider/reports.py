@@ -4,7 +4,8 @@ When a reviewer confirms a case, :func:`on_case_confirmed` (registered with
 ``childshield.provider.cases.on_confirmed``) runs *inside the deciding transaction*: it
 creates the :class:`ProviderReport` row and an outbox row (``childshield.provider.outbox``)
 holding the exact bytes to send, a ``childshield.report/1`` envelope (RFC 8785 canonical
-JSON, Ed25519 signature with ``CHILDSHIELD_SIGNING_KEY``, every content item sealed for the
+JSON, Ed25519 signature with the tenant's key (``childshield.provider.signing``: the variable
+its profile names, else ``CHILDSHIELD_SIGNING_KEY``), every content item sealed for the
 centre's X25519 key ``CHILDSHIELD_CENTRE_PUBLIC_KEY``). Either the decision and its report
 commit together or neither does.
 
@@ -36,6 +37,7 @@ from childshield.exchange.report import Report, parse_report, seal_item, sign_re
 from childshield.provider import outbox
 from childshield.provider.cases import Confirmation, get_case, iso, on_confirmed, utc
 from childshield.provider.evidence import keyring_for, open_content
+from childshield.provider.signing import check_env_name, tenant_signing_key
 from childshield.settings import get_settings
 from childshield.store import provider as case_repo
 from childshield.store import provider_reports as repo
@@ -57,6 +59,7 @@ def set_profile(
     country: str, centre_url: str, centre_key_env: str, legal_basis: str | None = None,
     legal_representative: dict[str, str] | None = None, allow_http: bool = False,
     ncmec: bool = False, ncmec_reporter: dict[str, Any] | None = None, actor: str = "cli",
+    signing_key_env: str | None = None,
 ) -> ProviderReportProfile:
     """Create or replace a tenant's reporting profile."""
     if not centre_url.startswith("https://") and not allow_http:
@@ -76,6 +79,8 @@ def set_profile(
     row.legal_basis = legal_basis or DEFAULT_LEGAL_BASIS
     row.centre_url, row.centre_key_env = centre_url.rstrip("/"), centre_key_env
     row.allow_http, row.ncmec = allow_http, ncmec
+    if signing_key_env is not None:
+        row.signing_key_env = check_env_name(signing_key_env) if signing_key_env else None
     row.ncmec_reporter = ncmec_reporter or {}
     row.updated_at = utcnow()
     session.flush()
@@ -216,8 +221,9 @@ def build_report(session: Session, case: ProviderCase, profile: ProviderReportPr
     return parse_report(payload)
 
 
-def _keys() -> tuple[SigningKey, SealingPublicKey, EvidenceKeyring | None]:
-    return (configured.signing_key(), configured.centre_public_key(),
+def _keys(profile: ProviderReportProfile
+          ) -> tuple[SigningKey, SealingPublicKey, EvidenceKeyring | None]:
+    return (tenant_signing_key(profile), configured.centre_public_key(),
             keyring_for(get_settings()))
 
 
@@ -231,7 +237,7 @@ def build_body(session: Session, report: ProviderReport) -> bytes:
             "profile set`")
     case = repo.case(session, report.case_id)
     assert case is not None
-    signing, centre, keyring = _keys()
+    signing, centre, keyring = _keys(profile)
     built = build_report(session, case, profile, report.report_id, centre=centre,
                          keyring=keyring, created=utc(report.created_at))
     report.digest = built.digest

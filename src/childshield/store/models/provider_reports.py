@@ -38,8 +38,9 @@ from childshield.store.models.base import Base, utcnow
 class ProviderReportProfile(Base):
     """How a tenant reports: its identity at the centre and the centre's address.
 
-    The centre API key is never stored: ``centre_key_env`` names the environment variable
-    that holds it (secrets come from the environment only)."""
+    The centre API key and the signing key are never stored: ``centre_key_env`` and
+    ``signing_key_env`` name the environment variables that hold them (secrets come from
+    the environment only)."""
 
     __tablename__ = "provider_report_profiles"
 
@@ -50,6 +51,9 @@ class ProviderReportProfile(Base):
     legal_basis: Mapped[str] = mapped_column(Text)
     centre_url: Mapped[str] = mapped_column(String(500))
     centre_key_env: Mapped[str] = mapped_column(String(100))
+    signing_key_env: Mapped[str | None] = mapped_column(String(100), default=None)
+    """The environment variable holding this tenant's Ed25519 report-signing key (None:
+    the deployment's ``CHILDSHIELD_SIGNING_KEY``)."""
     allow_http: Mapped[bool] = mapped_column(Boolean, default=False)
     ncmec: Mapped[bool] = mapped_column(Boolean, default=False)
     ncmec_reporter: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -7,6 +7,7 @@
   blurred and greyscale until revealed, one at a time, videos muted and never autoplayed;
   beside each item, why it was raised. Decisions are made by ``review.js`` through the
   review API (CSRF token and Idempotency-Key), and the next case is served automatically.
+  Once the case is reported, its report and the centre's answer are shown below it.
 * ``/provider/console/review/stats``: supervisors' error rates per bank, detector, reviewer.
 """
 
@@ -23,6 +24,7 @@ from childshield.api.schemas import ObjectId
 from childshield.auth.principal import Principal
 from childshield.errors import ConflictError, PermissionDeniedError
 from childshield.provider import cases, review
+from childshield.provider.reports import case_report_section
 from childshield.store import provider as repo
 from childshield.store.tenancy import TenantScope
 from childshield.web.templating import register_nav, render
@@ -105,6 +107,7 @@ def case_page(
     decidable = holder or (review.is_supervisor(caller) and case.status == "not_abuse")
     return render(request, "provider/review_case.html", {
         "case": detail, "holder": holder, "notice": notice, "decidable": decidable,
+        "report": case_report_section(scope, case.id),
         "supervisor": review.is_supervisor(caller), **_page_context(scope, caller),
     }, principal=caller)
 

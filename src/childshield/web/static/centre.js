@@ -9,23 +9,7 @@
     if (el) { el.textContent = message; }
   }
 
-  function newKey() {
-    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
-    return String(Date.now()) + "-" + String(Math.random()).slice(2);
-  }
-
-  function post(url, body) {
-    return window.csFetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Idempotency-Key": newKey() },
-      body: JSON.stringify(body || {})
-    }).then(function (response) {
-      return response.json().then(function (data) {
-        if (!response.ok) { throw new Error(data.detail || ("HTTP " + response.status)); }
-        return data;
-      });
-    });
-  }
+  function post(url, body) { return window.csSend("POST", url, body); }
 
   function nextReport() {
     post("/centre/v1/analysis/next", {}).then(function (data) {

@@ -2,7 +2,8 @@
 // - media stays blurred and greyscale until revealed; revealing one hides the others;
 // - videos never autoplay and are muted;
 // - buttons with data-key="x" are pressed by the key x; "?" toggles the legend;
-// - fetch() helper csFetch adds the CSRF token for unsafe requests.
+// - fetch() helper csFetch adds the CSRF token for unsafe requests; csSend writes JSON
+//   to the API with an Idempotency-Key and turns problem+json into an Error.
 (function () {
   "use strict";
 
@@ -57,6 +58,24 @@
     }
     options.credentials = "same-origin";
     return fetch(url, options);
+  };
+  // A JSON write to the API: CSRF token, a fresh Idempotency-Key, problem+json as an Error.
+  window.csNewKey = function () {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    return String(Date.now()) + "-" + String(Math.random()).slice(2);
+  };
+  window.csSend = function (method, url, body) {
+    return window.csFetch(url, {
+      method: method,
+      headers: { "Content-Type": "application/json", "Idempotency-Key": window.csNewKey() },
+      body: JSON.stringify(body || {})
+    }).then(function (response) {
+      if (response.status === 204) { return null; }
+      return response.json().then(function (data) {
+        if (!response.ok) { throw new Error(data.detail || ("HTTP " + response.status)); }
+        return data;
+      });
+    });
   };
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -10,24 +10,7 @@
     if (el) { el.textContent = message; }
   }
 
-  function newKey() {
-    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
-    return String(Date.now()) + "-" + String(Math.random()).slice(2);
-  }
-
-  function send(method, url, body) {
-    return window.csFetch(url, {
-      method: method,
-      headers: { "Content-Type": "application/json", "Idempotency-Key": newKey() },
-      body: JSON.stringify(body || {})
-    }).then(function (response) {
-      if (response.status === 204) { return null; }
-      return response.json().then(function (data) {
-        if (!response.ok) { throw new Error(data.detail || ("HTTP " + response.status)); }
-        return data;
-      });
-    });
-  }
+  function send(method, url, body) { return window.csSend(method, url, body); }
 
   function filters() {
     var el = document.querySelector("[data-filter]") || document.querySelector("[data-case]");

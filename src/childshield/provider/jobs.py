@@ -1,0 +1,32 @@
+"""One round of the provider's periodic jobs (``childshield provider jobs``; the demo).
+
+Each round reports any confirmed case still without a report, pulls the centre's answers
+and removal orders (deadline alerts), creates due notices, runs retention and a delivery
+pass; it returns what each job did (one JSON object).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from childshield.provider.answers import pull_answers
+from childshield.provider.delivery import Worker
+from childshield.provider.notices import schedule_notices
+from childshield.provider.orders import pull_orders
+from childshield.provider.reports import reconcile
+from childshield.provider.retention import run_retention
+from childshield.store.db import Database
+
+
+def run_round(database: Database, worker: Worker) -> dict[str, Any]:
+    with database.session() as session:
+        reconciled = reconcile(session)
+    return {"reconciled": reconciled,
+            "answers": pull_answers(database).to_json(),
+            "orders": pull_orders(database),
+            "notices": schedule_notices(database),
+            "retention": run_retention(database),
+            "delivery": worker.run_once().to_json()}
+
+
+__all__ = ["run_round"]
