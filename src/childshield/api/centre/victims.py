@@ -85,6 +85,16 @@ def indicator_lookup(request: Request) -> victims.IndicatorLookup:
     return lookup
 
 
+def pdq_index(request: Request) -> victims.ReportPdqIndex:
+    """The process's index of report PDQs (kept between searches)."""
+    state = request.app.state
+    index = getattr(state, "victims_pdq_index", None)
+    if index is None:
+        index = state.victims_pdq_index = victims.ReportPdqIndex()
+    assert isinstance(index, victims.ReportPdqIndex)
+    return index
+
+
 def public_limit(request: Request) -> None:
     state = request.app.state
     limiter = getattr(state, "victims_rate_limiter", None)
@@ -101,6 +111,7 @@ async def submit_request(
     idempotency_key: str = Header(alias="Idempotency-Key", min_length=1, max_length=255),
     config: CentreConfig = Depends(centre_config),
     lookup: victims.IndicatorLookup = Depends(indicator_lookup),
+    index: victims.ReportPdqIndex = Depends(pdq_index),
 ) -> JSONResponse:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > victims.MAX_BODY_BYTES:
@@ -113,7 +124,7 @@ async def submit_request(
             raise PayloadTooLargeError(f"request over {victims.MAX_BODY_BYTES} bytes")
     def work() -> tuple[dict[str, Any], bool]:  # the search is blocking: off the event loop
         row, replayed = victims.submit(session, config, body, idempotency_key,
-                                       indicators=lookup)
+                                       indicators=lookup, pdq_index=index)
         return victims.answer(session, config, row), replayed
 
     view, replayed = await run_in_threadpool(work)
@@ -157,9 +168,10 @@ def get_request(request_id: str, session: DbSession,
 def search_again(request_id: str, session: DbSession,
                  caller: Principal = require("analyst"),
                  config: CentreConfig = Depends(centre_config),
-                 lookup: victims.IndicatorLookup = Depends(indicator_lookup)) -> dict[str, Any]:
+                 lookup: victims.IndicatorLookup = Depends(indicator_lookup),
+                 index: victims.ReportPdqIndex = Depends(pdq_index)) -> dict[str, Any]:
     row = victims.request_of(session, request_id)
-    victims.search(session, config, row, caller, indicators=lookup)
+    victims.search(session, config, row, caller, indicators=lookup, pdq_index=index)
     return victims.analyst_view(session, config, row)
 
 
