@@ -154,25 +154,31 @@ def items_with_indicators(session: Session, indicators: Iterable[int]
 # --- shared rate limits ---------------------------------------------------------------------
 
 
-def count_hit(session: Session, bucket: str, window_no: int) -> int:
-    """Add one hit to (bucket, window) and return the window's count (atomic per row)."""
-    bumped = session.execute(
-        update(RateLimitCount)
-        .where(RateLimitCount.bucket == bucket, RateLimitCount.window_no == window_no)
-        .values(hits=RateLimitCount.hits + 1))
-    if getattr(bumped, "rowcount", 0) == 0:
+def count_hit(session: Session, bucket: str, window_no: int) -> tuple[int, int]:
+    """Add one hit to (bucket, window) and return (hits in it, hits in the window before).
+    The increment is one UPDATE (atomic per row); the first hit of a window inserts the row
+    (a concurrent first insert loses on the unique key and increments instead) and drops
+    the rows of windows older than the previous one."""
+    def bump() -> int:
+        result = session.execute(
+            update(RateLimitCount)
+            .where(RateLimitCount.bucket == bucket, RateLimitCount.window_no == window_no)
+            .values(hits=RateLimitCount.hits + 1))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    if bump() == 0:
         try:
             with session.begin_nested():
                 session.add(RateLimitCount(bucket=bucket, window_no=window_no, hits=1))
-            session.execute(delete(RateLimitCount).where(RateLimitCount.window_no < window_no - 1))
-            return 1
+            session.execute(delete(RateLimitCount)
+                            .where(RateLimitCount.window_no < window_no - 1))
         except IntegrityError:  # another worker inserted it first
-            session.execute(
-                update(RateLimitCount)
-                .where(RateLimitCount.bucket == bucket, RateLimitCount.window_no == window_no)
-                .values(hits=RateLimitCount.hits + 1))
-    return int(session.scalar(select(RateLimitCount.hits).where(
-        RateLimitCount.bucket == bucket, RateLimitCount.window_no == window_no)) or 0)
+            bump()
+    rows = {int(w): int(h) for w, h in session.execute(
+        select(RateLimitCount.window_no, RateLimitCount.hits).where(
+            RateLimitCount.bucket == bucket,
+            RateLimitCount.window_no.in_([window_no, window_no - 1])))}
+    return rows.get(window_no, 0), rows.get(window_no - 1, 0)
 
 
 __all__ = [
