@@ -6,7 +6,7 @@
     childshield provider answers pull                              # the centre's answers
     childshield provider jobs [--once] [--interval S]              # all periodic jobs
     childshield provider outbox [--status failed]
-    childshield provider notices run | orders pull | retention run [--now ISO]
+    childshield provider notices run | orders pull | victims pull | retention run [--now ISO]
     childshield provider evidence rewrap
 """
 
@@ -28,11 +28,14 @@ retention_app = typer.Typer(help="Art. 22 retention.", no_args_is_help=True)
 evidence_app = typer.Typer(help="Evidence encryption keys.", no_args_is_help=True)
 notices_app = typer.Typer(help="Notices to affected users (Art. 12).", no_args_is_help=True)
 orders_app = typer.Typer(help="Removal orders from the centre.", no_args_is_help=True)
+victims_app = typer.Typer(help="The centre's removal notices for victims (Art. 21).",
+                          no_args_is_help=True)
 provider_app.add_typer(profile_app, name="profile")
 provider_app.add_typer(answers_app, name="answers")
 provider_app.add_typer(retention_app, name="retention")
 provider_app.add_typer(evidence_app, name="evidence")
 provider_app.add_typer(notices_app, name="notices")
+provider_app.add_typer(victims_app, name="victims")
 provider_app.add_typer(orders_app, name="orders")
 
 
@@ -127,7 +130,7 @@ def jobs(
     as_json: bool = JsonOption,
 ) -> None:
     """The scheduler: each round reports any confirmed case still without a report, pulls
-    answers and removal orders (deadline alerts),
+    answers, removal orders (deadline alerts) and removal notices for victims,
     creates due notices, runs retention and a delivery pass. One JSON line a round."""
     import time
 
@@ -138,6 +141,7 @@ def jobs(
     from childshield.provider.orders import pull_orders
     from childshield.provider.reports import reconcile
     from childshield.provider.retention import run_retention
+    from childshield.provider.victim_notices import pull_notices
     from childshield.store import open_database
 
     with _errors(as_json):
@@ -150,6 +154,7 @@ def jobs(
                 emit({"reconciled": reconciled,
                       "answers": pull_answers(database).to_json(),
                       "orders": pull_orders(database),
+                      "victim_notices": pull_notices(database),
                       "notices": schedule_notices(database),
                       "retention": run_retention(database),
                       "delivery": worker.run_once().to_json()})
@@ -207,6 +212,16 @@ def orders_pull(db: str | None = DbOption, as_json: bool = JsonOption) -> None:
 
     with _errors(as_json):
         emit(pull_orders(open_database(db)))
+
+
+@victims_app.command("pull")
+def victims_pull(db: str | None = DbOption, as_json: bool = JsonOption) -> None:
+    """Pull the centre's removal notices for victims (Art. 21)."""
+    from childshield.provider.victim_notices import pull_notices
+    from childshield.store import open_database
+
+    with _errors(as_json):
+        emit(pull_notices(open_database(db)))
 
 
 @retention_app.command("run")
