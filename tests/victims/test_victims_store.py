@@ -9,8 +9,9 @@ def test_schema_matches_models(database: Database) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    import childshield.store.models.centre  # noqa: F401  (registers the tables)
-    import childshield.store.models.centre_victims  # noqa: F401
+    # importing the model modules registers their tables
+    import childshield.store.models.centre
+    import childshield.store.models.centre_victims
     import childshield.store.models.provider_victims  # noqa: F401
     from childshield.store.models import Base
 
