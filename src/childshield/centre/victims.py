@@ -211,6 +211,13 @@ def hashes_of(config: CentreConfig, row: VictimRequest) -> list[dict[str, Any]]:
     return found
 
 
+def email_of(config: CentreConfig, row: VictimRequest) -> str | None:
+    """The address the person left, decrypted (None when they left none)."""
+    if row.email is None:
+        return None
+    return config.evidence().decrypt(row.email, _aad(row.request_id, "email")).decode()
+
+
 def _signal_key(signal: str, value: str) -> str:
     return hashlib.sha256(f"{SIGNAL_KEY_PREFIX}{signal}:{value}".encode("ascii")).hexdigest()
 
@@ -421,6 +428,7 @@ __all__ = [
     "analyst_view",
     "answer",
     "answer_notice",
+    "email_of",
     "hashes_of",
     "notice_view",
     "parse_submission",

@@ -25,17 +25,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Body, Depends, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from childshield.api.auth import require
 from childshield.api.centre._context import centre_config
-from childshield.api.deps import DbSession, get_database
+from childshield.api.deps import DbSession, get_app_settings, get_database
 from childshield.api.idempotency import idempotent
 from childshield.auth.principal import Principal
 from childshield.centre import victims
 from childshield.centre.config import CentreConfig
+from childshield.centre.mail import Mailer, SmtpMailer, mail_requester
 from childshield.centre.ratelimit import SharedRateLimiter
 from childshield.errors import PayloadTooLargeError
 from childshield.store import centre_victims as repo
@@ -66,6 +67,15 @@ def pdq_index(request: Request) -> victims.ReportPdqIndex:
     return index
 
 
+def victims_mailer(request: Request) -> Mailer | None:
+    """The SMTP mailer when ``CHILDSHIELD_CENTRE_SMTP_HOST`` is set, else None (no mail)."""
+    state = request.app.state
+    if not hasattr(state, "victims_mailer"):
+        state.victims_mailer = SmtpMailer.from_settings(get_app_settings(request))
+    mailer: Mailer | None = state.victims_mailer
+    return mailer
+
+
 def public_limit(request: Request) -> None:
     """The public routes' limit, shared by all workers (:mod:`childshield.centre.ratelimit`)."""
     state = request.app.state
@@ -82,10 +92,12 @@ def public_limit(request: Request) -> None:
 async def submit_request(
     request: Request,
     session: DbSession,
+    background: BackgroundTasks,
     idempotency_key: str = Header(alias="Idempotency-Key", min_length=1, max_length=255),
     config: CentreConfig = Depends(centre_config),
     lookup: victims.IndicatorLookup = Depends(indicator_lookup),
     index: victims.ReportPdqIndex = Depends(pdq_index),
+    mailer: Mailer | None = Depends(victims_mailer),
 ) -> JSONResponse:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > victims.MAX_BODY_BYTES:
@@ -96,12 +108,15 @@ async def submit_request(
         body += chunk
         if len(body) > victims.MAX_BODY_BYTES:
             raise PayloadTooLargeError(f"request over {victims.MAX_BODY_BYTES} bytes")
-    def work() -> tuple[dict[str, Any], bool]:  # the search is blocking: off the event loop
+    def work() -> tuple[dict[str, Any], bool, int]:  # the search blocks: off the event loop
         row, replayed = victims.submit(session, config, body, idempotency_key,
                                        indicators=lookup, pdq_index=index)
-        return victims.answer(session, config, row), replayed
+        return victims.answer(session, config, row), replayed, row.id
 
-    view, replayed = await run_in_threadpool(work)
+    view, replayed, pk = await run_in_threadpool(work)
+    if not replayed and mailer is not None:  # after the request committed
+        background.add_task(mail_requester, get_database(request), config, mailer, pk,
+                            "received")
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return JSONResponse(view, status_code=200 if replayed else 201, headers=headers)
 
@@ -169,7 +184,16 @@ def pull_notices(session: DbSession,
 
 @router.post("/notices/{notice_id}/answer", dependencies=[idempotent],
              summary="The provider's answer to a removal notice")
-def answer_notice(notice_id: str, session: DbSession,
+def answer_notice(notice_id: str, session: DbSession, request: Request,
+                  background: BackgroundTasks,
                   body: dict[str, Any] = Body(..., description="{status, reason?}"),
-                  caller: Principal = require("provider")) -> dict[str, Any]:
-    return victims.answer_notice(session, caller, notice_id, body)
+                  caller: Principal = require("provider"),
+                  config: CentreConfig = Depends(centre_config),
+                  mailer: Mailer | None = Depends(victims_mailer)) -> dict[str, Any]:
+    view = victims.answer_notice(session, caller, notice_id, body)
+    if mailer is not None:
+        notice = repo.notice_by_id(session, notice_id)
+        assert notice is not None
+        background.add_task(mail_requester, get_database(request), config, mailer,
+                            notice.request_pk, "notice_answered", view["status"])
+    return view
