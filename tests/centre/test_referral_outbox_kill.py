@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +114,50 @@ def test_sigkill_mid_batch_loses_nothing_and_duplicates_nothing(
     assert len(fake_recipient.received) <= N + 1  # at most the one cut off by the kill
     files = sorted(p.stem for p in (centre.referral_dir / "europol").glob("*.json"))
     assert files == sorted(referral_ids)
+
+
+class Broken:
+    """A recipient adapter that always fails."""
+
+    name = "broken"
+
+    def deliver(self, recipient: Any, referral_id: str, envelope: Any) -> str:
+        raise OSError("recipient unreachable (test)")
+
+
+def test_retries_back_off_then_give_up_and_redeliver_makes_them_due(
+    centre: Centre, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from childshield.centre import referral_outbox
+
+    state = centre.server.app.state
+    state.centre_referral_worker = NoFirstAttempt(centre.server.database, CentreConfig(),
+                                                  FileSink(tmp_path / "unused"))
+    data = centre.report(location={"ip": "192.0.2.10", "country": "US"})  # Europol only
+    assert centre.submit(centre.sign(data)).status_code == 201
+    queue = centre.get("/centre/v1/analysis/queue", limit=500).json()
+    case = next(q["case_id"] for q in queue if q["report_id"] == data["report_id"])
+    referral_id = centre.post(f"/centre/v1/analysis/reports/{case}/forward", {}).json()[
+        "referral_id"]
+    moment = [datetime.now(UTC)]
+    worker = DeliveryWorker(centre.server.database, state.centre_config, Broken(),
+                            clock=lambda: moment[0])
+    assert worker.run_once().retried == 1
+    assert worker.run_once().retried == 0  # not due yet: backing off
+    for _ in range(referral_outbox.MAX_ATTEMPTS - 1):
+        moment[0] += timedelta(hours=2)
+        worker.run_once()
+    [entry] = centre.get(f"/centre/v1/analysis/reports/{case}").json()["referrals"][0][
+        "deliveries"]
+    assert (entry["status"], entry["attempts"]) == ("failed", referral_outbox.MAX_ATTEMPTS)
+    assert "unreachable" in entry["error"]
+    moment[0] += timedelta(hours=2)
+    assert worker.run_once().failed == 0  # given up: nothing due
+    r = centre.post(f"/centre/v1/referrals/{referral_id}/redeliver", {})
+    assert [d["status"] for d in r.json()["deliveries"]] == ["pending"]
+    good = DeliveryWorker(centre.server.database, state.centre_config,
+                          FileSink(centre.referral_dir))
+    assert good.run_once().delivered == 1
+    assert (centre.referral_dir / "europol" / f"{referral_id}.json").exists()
