@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from childshield import audit
 from childshield.auth.principal import Principal
 from childshield.crypto import configured
-from childshield.crypto.canonical import canonicalize
 from childshield.crypto.signing import verify_document
 from childshield.errors import ChildshieldError, ConflictError, InputError
 from childshield.provider import outbox
@@ -184,9 +183,8 @@ def answer_order(scope: TenantScope, principal: Principal, order_id: str, *, exe
         body["reasons"] = "; ".join(reasons)
     if details:
         body["details"] = details[:5000]
-    outbox.enqueue(scope.session, None, destination="centre", kind="removal_execution",
-                   path=f"/centre/v1/removal-orders/{row.order_id}/execution",
-                   body=canonicalize(body), tenant_id=scope.tenant_id)
+    outbox.to_centre(scope.session, scope.tenant_id, kind="removal_execution",
+                     path=f"/centre/v1/removal-orders/{row.order_id}/execution", body=body)
     audit.record(scope.session, principal, "removal_order.answer", "removal_order",
                  row.order_id, details={"status": row.status})
     return row

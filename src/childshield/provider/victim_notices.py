@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from childshield import audit
 from childshield.auth.principal import Principal
-from childshield.crypto.canonical import canonicalize
 from childshield.errors import ConflictError, InputError, NotFoundError
 from childshield.provider import outbox
 from childshield.provider.cases import iso
@@ -109,9 +108,8 @@ def answer_notice(scope: TenantScope, principal: Principal, notice_id: str, *, s
     body: dict[str, Any] = {"status": status}
     if reason:
         body["reason"] = reason[:2000]
-    outbox.enqueue(scope.session, None, destination="centre", kind="victim_notice_answer",
-                   path=f"/centre/v1/victims/notices/{row.notice_id}/answer",
-                   body=canonicalize(body), tenant_id=scope.tenant_id)
+    outbox.to_centre(scope.session, scope.tenant_id, kind="victim_notice_answer",
+                     path=f"/centre/v1/victims/notices/{row.notice_id}/answer", body=body)
     audit.record(scope.session, principal, "victim_notice.answer", "victim_notice",
                  row.notice_id, details={"status": status})
     return row
