@@ -128,6 +128,23 @@ class Settings(BaseSettings):
         description="Allow plain-HTTP referral endpoints (tests and sandboxes only; "
         "production delivery is HTTPS only).",
     )
+    centre_smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server for e-mails to people who asked the victims' page; none: "
+        "no e-mail is sent (the default).",
+    )
+    centre_smtp_port: int = Field(default=587, ge=1, le=65535,
+                                  description="Port of the SMTP server.")
+    centre_smtp_from: str = Field(default="no-reply@eu-centre.invalid",
+                                  description="Sender address of those e-mails.")
+    centre_smtp_user: str | None = Field(default=None, description="SMTP user name, if any.")
+    centre_smtp_password: SecretStr | None = Field(default=None,
+                                                   description="SMTP password, if any.")
+    centre_smtp_allow_plain: bool = Field(
+        default=False,
+        description="Send without STARTTLS (a test or sandbox server on loopback only; "
+        "otherwise the connection must be upgraded to TLS or nothing is sent).",
+    )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

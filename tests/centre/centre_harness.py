@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -136,6 +137,8 @@ class FakeRecipient:
         received: list[dict[str, Any]] = []
         self.received = received
         self.fail = False
+        self.delay = 0.0
+        """Seconds each answer takes (a slow endpoint, for the kill test)."""
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -148,6 +151,7 @@ class FakeRecipient:
                     return
                 received.append({"path": self.path, "body": json.loads(body),
                                  "idempotency_key": self.headers.get("Idempotency-Key")})
+                time.sleep(outer.delay)
                 self.send_response(202)
                 self.end_headers()
 

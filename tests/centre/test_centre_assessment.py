@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from centre_harness import STAND_IN, Centre, FakeRecipient
 
@@ -25,6 +27,18 @@ def _submit(centre: Centre, **overrides: object) -> tuple[str, int]:
     queue = centre.get("/centre/v1/analysis/queue", limit=500).json()
     case = next(q["case_id"] for q in queue if q["report_id"] == data["report_id"])
     return data["report_id"], case
+
+
+def _deliveries(centre: Centre, case: int, settled: Any) -> dict[str, dict[str, Any]]:
+    """The referral's deliveries by recipient, once ``settled(by_recipient)`` holds (the
+    first attempt runs after the forwarding answer)."""
+    deadline = time.monotonic() + 30
+    while True:
+        detail = centre.get(f"/centre/v1/analysis/reports/{case}").json()
+        by = {d["recipient"]: d for d in detail["referrals"][-1]["deliveries"]}
+        if settled(by) or time.monotonic() > deadline:
+            return by
+        time.sleep(0.05)
 
 
 def test_provider_sees_a_signed_status_and_never_another_providers(centre: Centre) -> None:
@@ -75,7 +89,12 @@ def test_forwarding_builds_a_signed_referral_for_europol_and_the_member_state(
     out = r.json()
     assert out["recipients"] == ["europol", "authority-de"]
     assert out["member_states"] == ["DE"]
-    assert all(d["status"] == "delivered" and d["adapter"] == "file" for d in out["deliveries"])
+    # the decision committed with its outbox rows; the delivery follows it
+    assert {d["status"] for d in out["deliveries"]} <= {"pending", "delivered"}
+    by = _deliveries(centre, case, lambda by: all(d["status"] == "delivered"
+                                                  for d in by.values()))
+    assert [(d["status"], d["adapter"], d["attempts"]) for d in by.values()] == [
+        ("delivered", "file", 1)] * 2
     written = centre.referral_dir / "authority-de" / f"{out['referral_id']}.json"
     package = verify_referral(json.loads(written.read_text()),
                               [centre.centre_signer.trusted("eu-centre")])
@@ -102,14 +121,17 @@ def test_http_delivery_to_a_recipient_endpoint_and_redelivery(
     _, case = _submit(centre)
     fake_recipient.fail = True
     out = centre.post(f"/centre/v1/analysis/reports/{case}/forward", {}).json()
-    by = {d["recipient"]: d for d in out["deliveries"]}
-    assert by["bka"]["status"] == "failed" and "503" in by["bka"]["error"]
+    by = _deliveries(centre, case, lambda by: all(d["attempts"] for d in by.values()))
+    # a failed attempt stays pending, to be retried later by the delivery job
+    assert (by["bka"]["status"], by["bka"]["attempts"]) == ("pending", 1)
+    assert "503" in by["bka"]["error"] and by["bka"]["next_attempt_at"]
     assert by["europol"]["status"] == "delivered"  # no endpoint: the file adapter
     fake_recipient.fail = False
     r = centre.post(f"/centre/v1/referrals/{out['referral_id']}/redeliver", {})
     assert r.status_code == 200, r.text
-    assert {d["recipient"]: d["status"] for d in r.json()["deliveries"]} == {
-        "europol": "delivered", "bka": "delivered"}
+    by = _deliveries(centre, case, lambda by: by["bka"]["status"] == "delivered")
+    assert {k: (d["status"], d["attempts"]) for k, d in by.items()} == {
+        "europol": ("delivered", 1), "bka": ("delivered", 2)}
     [sent] = fake_recipient.received
     assert sent["idempotency_key"] == out["referral_id"]
     package = verify_referral(sent["body"], [centre.centre_signer.trusted("eu-centre")])
@@ -190,6 +212,7 @@ def test_known_report_matching_the_centre_bank_is_pre_assessed(centre: Centre) -
     detail = centre.get(f"/centre/v1/analysis/reports/{new_case}").json()
     assert detail["pre_assessment"] == "analyst_review"
     out = centre.post(f"/centre/v1/analysis/reports/{case}/forward", {}).json()
+    _deliveries(centre, case, lambda by: by["europol"]["status"] == "delivered")
     package = json.loads((centre.referral_dir / "europol" / f"{out['referral_id']}.json")
                          .read_text())
     assessed = package["payload"]["assessment"]

@@ -311,3 +311,45 @@ def test_malformed_entries_in_a_signed_list_are_named(
     with pytest.raises(IntegrityError, match=re.escape(words)) as excinfo:
         _verify(envelope, trusted)
     assert excinfo.value.extra["fault"] == "bad-entry"
+
+
+PATTERN_SCOPE = Scope(signals=["pattern"], media=["text"])
+
+
+def _pattern(n: int, value: str = "keep this between us", status: str = "active") -> Entry:
+    return Entry(f"pat-{n}", "pattern", value, "text", status)
+
+
+def test_pattern_entries_round_trip(centre: SigningKey, trusted: list[TrustedKey]) -> None:
+    lst = _full(entries=[_pattern(1), _pattern(2, "Ne le dis à personne")],
+                scope=PATTERN_SCOPE)
+    verified = _verify(sign_list(lst, centre), trusted, allowed=PATTERN_SCOPE)
+    assert [(e.signal, e.media, e.value) for e in verified.entries] == [
+        ("pattern", "text", "keep this between us"), ("pattern", "text", "Ne le dis à personne")]
+    # a provider whose bank holds hashes only refuses it before loading anything
+    assert _fault(sign_list(lst, centre), trusted) == "out-of-scope"
+
+
+@pytest.mark.parametrize(("entry", "problem"), [
+    (Entry("p", "pattern", "a phrase", "image"), "media text"),
+    (Entry("p", "md5", "a" * 32, "text"), "media text"),
+    (Entry("p", "pattern", "   ", "text"), "1-500 characters"),
+    (Entry("p", "pattern", "x" * 501, "text"), "1-500 characters"),
+    (Entry("p", "pattern", "two\nlines", "text"), "control characters"),
+    (Entry("p", "pattern", " padded", "text"), "surrounding spaces"),
+])
+def test_bad_pattern_entries_are_named(entry: Entry, problem: str) -> None:
+    assert problem in (entry.problem() or "")
+
+
+def test_signed_list_with_a_bad_pattern_is_refused(
+    centre: SigningKey, trusted: list[TrustedKey]
+) -> None:
+    from childshield.crypto.signing import sign_document
+
+    payload = _full(entries=[_pattern(1)], scope=PATTERN_SCOPE).to_json()
+    payload["entries"][0]["value"] = "tab\there"
+    envelope = sign_document(payload, centre, typ="childshield.indicator-list/1", created=T0)
+    with pytest.raises(IntegrityError, match="pat-1: a solicitation pattern") as excinfo:
+        _verify(envelope, trusted, allowed=PATTERN_SCOPE)
+    assert excinfo.value.extra["fault"] == "bad-entry"

@@ -98,7 +98,8 @@ class Provider:
                              frozenset(roles), email)
 
     def open_case(self, key: str, *, content: bytes | None = b"benign-test-image-bytes",
-                  context: dict[str, Any] | None = None, abuse_type: str = "known") -> int:
+                  context: dict[str, Any] | None = None, abuse_type: str = "known",
+                  signals: dict[str, Any] | None = None) -> int:
         with self.database.session() as session:
             item = cases.NewItem(
                 content_key=key, abuse_type=abuse_type, source="upload", kind="image",
@@ -106,7 +107,7 @@ class Provider:
                 context=context if context is not None else {
                     "user": {"id": f"user-{key}", "screen_name": "test-user"},
                     "location": {"ip": "192.0.2.7", "country": "BE"}},
-                signals={"md5": "0" * 32, "sha256": "1" * 64})
+                signals=signals or {"md5": "0" * 32, "sha256": "1" * 64})
             hit = cases.Hit("bank", "test-indicators", f"bank:{key}", indicator_id=7,
                             signal="md5", distance=0)
             case = cases.open_case(session, self.reviewer.tenant_id, item, [hit],

@@ -9,10 +9,15 @@ def test_schema_matches_models(database: Database) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    import childshield.store.models.centre_victims  # noqa: F401  (registers the tables)
+    # importing the model modules registers their tables
+    import childshield.store.models.centre
+    import childshield.store.models.centre_victims
+    import childshield.store.models.provider_victims  # noqa: F401
     from childshield.store.models import Base
 
-    ours = {"centre_victim_requests", "centre_victim_matches", "centre_victim_notices"}
+    ours = {"centre_victim_requests", "centre_victim_matches", "centre_victim_notices",
+            "centre_item_signals", "centre_rate_limits", "centre_referral_outbox",
+            "provider_victim_notices"}
 
     def only_ours(name: str | None, kind: str, parents: dict[str, str | None]) -> bool:
         if kind == "schema":

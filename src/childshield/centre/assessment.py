@@ -24,6 +24,7 @@ from childshield import audit
 from childshield.auth.principal import Principal
 from childshield.centre.config import CentreConfig
 from childshield.centre.intake import load_report
+from childshield.centre.referral_outbox import delivery_view
 from childshield.crypto.encoding import utc_iso
 from childshield.errors import ConflictError, InputError, NotFoundError
 from childshield.exchange._common import DocumentValidationError, describe, model_or_problems
@@ -236,7 +237,7 @@ def case_detail(session: Session, config: CentreConfig, row: CentreReport,
         "referrals": [
             {"referral_id": r.referral_id, "created_at": _iso(r.created_at),
              "recipients": r.recipients, "member_states": r.member_states,
-             "deliveries": r.deliveries}
+             "deliveries": delivery_view(session, r)}
             for r in repo.referrals(session, row.id)
         ],
     }

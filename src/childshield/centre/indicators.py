@@ -10,8 +10,7 @@ kind               signal                media       distributed in lists
 =================  ====================  ==========  ===========================
 ``known_material``  pdq, md5, sha256      image/video  yes
 ``url``             url                   url          yes
-``solicitation``    pattern (free text)   text         no (list format has no
-                                                       pattern signal yet)
+``solicitation``    pattern (free text)   text         yes (signal ``pattern``)
 =================  ====================  ==========  ===========================
 
 Every change (add, withdraw) is one new database *version*; lists and deltas are cut by
@@ -45,7 +44,6 @@ KINDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "solicitation": (frozenset({"pattern"}), frozenset({"text"})),
 }
 DEFAULT_MEDIA = {"known_material": "image", "url": "url", "solicitation": "text"}
-MAX_PATTERN = 500
 
 
 def _label(actor: Actor) -> str:
@@ -60,9 +58,6 @@ def _problem(kind: str, signal: str, value: str, media: str) -> str | None:
         return f"a {kind} indicator has signal {' or '.join(sorted(signals))}, not {signal!r}"
     if media not in medias:
         return f"a {kind} indicator has media {' or '.join(sorted(medias))}, not {media!r}"
-    if kind == "solicitation":
-        ok = 0 < len(value.strip()) <= MAX_PATTERN
-        return None if ok else f"a solicitation pattern must be 1-{MAX_PATTERN} characters"
     return Entry("x", signal, value, media).problem()
 
 

@@ -36,6 +36,7 @@ from childshield.auth.principal import Principal
 from childshield.centre.config import CentreConfig
 from childshield.centre.preassess import ANALYST, MATCHES, IndicatorCheck
 from childshield.centre.providers import provider_of, trusted_keys
+from childshield.centre.report_index import signal_rows
 from childshield.crypto.canonical import canonicalize, parse_json
 from childshield.crypto.encoding import utc_iso
 from childshield.errors import ConflictError, PayloadTooLargeError
@@ -166,6 +167,7 @@ def receive_report(
             f"replayed report: report {report.report_id!r} is being received already"
         ) from exc
     items = _store_items(session, row, report)
+    session.add_all(signal_rows(keyring, row.id, report, matches))
     repo.add_event(session, row, "received", principal.actor, now)
     audit.record(session, principal, "report.receive", "report", row.id,
                  details={"report_id": report.report_id, "abuse_type": report.abuse_type,

@@ -6,9 +6,10 @@ reference code their browser made and they keep (the centre stores its SHA-256 o
 optionally an e-mail address (stored encrypted). The centre then:
 
 * searches its reports (Art. 20): md5/sha256 and exact PDQ through the one-way signal keys
-  the intake keeps (``centre.intake.signal_keys``), and PDQ within distance 31 by decrypting
-  the stored reports and querying a :class:`~childshield.index.HammingIndex` built from the
-  person's hashes (PDQ of quality below 50 is not near-matched);
+  the intake keeps (``centre.intake.signal_keys``), PDQ within distance 31 in an in-memory
+  index of the reports' PDQs (:mod:`childshield.centre.report_index`: encrypted rows,
+  decrypted once per process, never the whole reports; PDQ of quality below 50 is not
+  near-matched), and the items intake matched to the indicators the person's hashes match;
 * answers, to an analyst and to the person (by reference code), which providers reported
   the material, when, whether it was forwarded and whether it was removed;
 * records removal notices (Art. 21) to providers that still host a match: a notice names
@@ -25,7 +26,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-import numpy as np
 from sqlalchemy.orm import Session
 
 from childshield import audit
@@ -33,6 +33,13 @@ from childshield.auth.principal import Principal
 from childshield.centre.config import CentreConfig
 from childshield.centre.intake import SIGNAL_KEY_PREFIX, load_report
 from childshield.centre.providers import provider_of
+from childshield.centre.report_index import (
+    MIN_PDQ_QUALITY,
+    PDQ_RADIUS,
+    ReportPdqIndex,
+    index_missing,
+    indicator_items,
+)
 from childshield.crypto.canonical import canonicalize, parse_json
 from childshield.crypto.encoding import utc_iso
 from childshield.errors import (
@@ -51,8 +58,6 @@ from childshield.store.models.centre_victims import VictimMatch, VictimRemovalNo
 
 MAX_BODY_BYTES = 512 * 1024
 MAX_HASHES = 2000
-PDQ_RADIUS = 31
-MIN_PDQ_QUALITY = 50
 HEX_DIGITS = {"md5": 32, "sha256": 64, "pdq": 64}
 REFERENCE_RE = re.compile(r"^[A-Za-z0-9-]{20,64}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
@@ -163,6 +168,7 @@ def parse_submission(data: Any) -> Submission:
 
 def submit(session: Session, config: CentreConfig, body: bytes, idempotency_key: str,
            *, indicators: IndicatorLookup | None = None,
+           pdq_index: ReportPdqIndex | None = None,
            now: datetime | None = None) -> tuple[VictimRequest, bool]:
     """Store a person's request and search for it. Returns (request, replayed)."""
     if len(body) > MAX_BODY_BYTES:
@@ -193,7 +199,8 @@ def submit(session: Session, config: CentreConfig, body: bytes, idempotency_key:
     session.flush()
     audit.record(session, "public:victim", "victims.request", "victim_request", row.id,
                  details={"hashes": row.hash_count, "email": sub.email is not None})
-    search(session, config, row, "public:victim", indicators=indicators, now=now)
+    search(session, config, row, "public:victim", indicators=indicators, pdq_index=pdq_index,
+           now=now)
     return row, False
 
 
@@ -204,64 +211,26 @@ def hashes_of(config: CentreConfig, row: VictimRequest) -> list[dict[str, Any]]:
     return found
 
 
+def email_of(config: CentreConfig, row: VictimRequest) -> str | None:
+    """The address the person left, decrypted (None when they left none)."""
+    if row.email is None:
+        return None
+    return config.evidence().decrypt(row.email, _aad(row.request_id, "email")).decode()
+
+
 def _signal_key(signal: str, value: str) -> str:
     return hashlib.sha256(f"{SIGNAL_KEY_PREFIX}{signal}:{value}".encode("ascii")).hexdigest()
 
 
-def _pdq_codes(values: list[str]) -> np.ndarray:
-    return np.frombuffer(b"".join(bytes.fromhex(v) for v in values), dtype=np.uint8
-                         ).reshape(len(values), 32)
-
-
-def _scan_reports(session: Session, config: CentreConfig, pdqs: list[str],
-                  indicators: dict[int, tuple[str, int]]
-                  ) -> dict[tuple[int, str], tuple[str, int]]:
-    """(report pk, item id) -> (signal, distance): report PDQs near the person's PDQs, and
-    items the centre matched (at intake) to an indicator the person's hashes match."""
-    from childshield.index import HammingIndex
-
-    found: dict[tuple[int, str], tuple[str, int]] = {}
-    if not pdqs and not indicators:
-        return found
-    index = HammingIndex()
-    if pdqs:
-        index.add(np.arange(len(pdqs), dtype=np.int64), _pdq_codes(pdqs))
-    after = 0
-    while True:
-        page = repo.all_reports(session, after=after)
-        if not page:
-            return found
-        after = page[-1].id
-        keys: list[tuple[int, str]] = []
-        values: list[str] = []
-        for row in page:
-            for m in row.centre_matches or []:
-                hit = indicators.get(int(m.get("indicator", -1)))
-                if hit is not None:
-                    found.setdefault((row.id, str(m.get("item_id"))), (f"ind:{hit[0]}", hit[1]))
-            if not pdqs:
-                continue
-            for item in load_report(config, session, row).content:
-                for s in item.signals:
-                    if s.signal == "pdq" and (s.quality is None or s.quality >= MIN_PDQ_QUALITY):
-                        keys.append((row.id, item.item_id))
-                        values.append(s.value.lower())
-        if not values:
-            continue
-        result = index.search(_pdq_codes(values), radius=PDQ_RADIUS)
-        for i, key in enumerate(keys):
-            hits = result.for_query(i)
-            if hits:
-                best = min(d for _, d in hits)
-                if key not in found or found[key][0] != "pdq" or best < found[key][1]:
-                    found[key] = ("pdq", best)
-
-
 def search(session: Session, config: CentreConfig, row: VictimRequest,
            actor: Principal | str, *, indicators: IndicatorLookup | None = None,
+           pdq_index: ReportPdqIndex | None = None,
            now: datetime | None = None) -> list[VictimMatch]:
     """(Re-)search the centre's reports (and, through ``indicators``, the reports matched to
-    the centre's indicators) for a request's hashes and store the matches."""
+    the centre's indicators) for a request's hashes and store the matches.
+
+    ``pdq_index``: the process's :class:`ReportPdqIndex` (kept between searches, so each
+    report PDQ is decrypted once); without one, a new index is built for this search."""
     hashes = hashes_of(config, row)
     indicator_hits = indicators(hashes) if indicators is not None else {}
     by_key = {_signal_key(h["signal"], h["value"]): h["signal"] for h in hashes}
@@ -270,9 +239,13 @@ def search(session: Session, config: CentreConfig, row: VictimRequest,
         best[(item.report_pk, item.item_id)] = (by_key[signal_key], 0)
     pdqs = sorted({h["value"] for h in hashes if h["signal"] == "pdq"
                    and (h.get("quality") is None or h["quality"] >= MIN_PDQ_QUALITY)})
-    for key, hit in _scan_reports(session, config, pdqs, indicator_hits).items():
-        if key not in best:
-            best[key] = hit
+    keyring = config.evidence()
+    index_missing(session, keyring, lambda report: load_report(config, session, report))
+    near = (pdq_index or ReportPdqIndex()).search(session, keyring, pdqs)
+    for key, distance in near.items():
+        best.setdefault(key, ("pdq", distance))
+    for key, hit in indicator_items(session, indicator_hits).items():
+        best.setdefault(key, hit)
     repo.clear_matches(session, row.id)
     now = now or utcnow()
     matches = [VictimMatch(request_pk=row.id, report_pk=pk, item_id=item, signal=signal,
@@ -450,10 +423,12 @@ __all__ = [
     "PDQ_RADIUS",
     "BankIndicatorLookup",
     "IndicatorLookup",
+    "ReportPdqIndex",
     "Submission",
     "analyst_view",
     "answer",
     "answer_notice",
+    "email_of",
     "hashes_of",
     "notice_view",
     "parse_submission",

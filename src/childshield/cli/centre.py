@@ -6,6 +6,7 @@
     childshield centre provider revoke-key demo-host --kid 3f1c0e9a5b7d2c41
     childshield centre stats [--json] [--csv FILE]
     childshield centre referral redeliver REFERRAL_ID
+    childshield centre deliver [--once] [--lease S] [--interval S]   # the referral outbox job
 
 ``provider add`` creates the provider's centre tenant, registers its report-signing keys
 and prints a new API key (role ``provider``) once; ``--no-api-key`` skips the key.
@@ -17,10 +18,14 @@ import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from childshield.cli._output import DbOption, JsonOption, emit, fail, out_console
+
+if TYPE_CHECKING:
+    from childshield.centre.referral_outbox import DeliveryWorker
 
 centre_app = typer.Typer(help="The EU Centre: providers, statistics, referrals.",
                          no_args_is_help=True)
@@ -158,31 +163,65 @@ def stats_command(
         out_console.print(f"{section:<22} {key:<42} {value}", highlight=False)
 
 
+def _worker(db: str | None, lease: float) -> DeliveryWorker:
+    from childshield.centre.config import CentreConfig
+    from childshield.centre.delivery import default_sink
+    from childshield.centre.referral_outbox import DeliveryWorker
+    from childshield.settings import get_settings
+    from childshield.store import open_database
+
+    config = CentreConfig.from_settings(get_settings())
+    return DeliveryWorker(open_database(db), config,
+                          default_sink(config.referral_dir, allow_http=config.allow_http),
+                          lease_seconds=lease)
+
+
 @referral_app.command("redeliver")
 def referral_redeliver(
     referral_id: str = typer.Argument(...),
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Retry the failed deliveries of a referral."""
+    """Make a referral's undelivered deliveries due again, and try them once now."""
     from childshield.centre import referrals
-    from childshield.centre.config import CentreConfig
-    from childshield.centre.delivery import default_sink
-    from childshield.settings import get_settings
-    from childshield.store import open_database
+    from childshield.centre.referral_outbox import delivery_view
 
-    config = CentreConfig.from_settings(get_settings())
-    sink = default_sink(config.referral_dir, allow_http=config.allow_http)
-    with _errors(as_json), open_database(db).session() as session:
-        stored = referrals.redeliver(session, config, sink, referral_id, _actor())
-        deliveries = list(stored.deliveries)
-        out = {"referral_id": referral_id, "deliveries": deliveries}
+    with _errors(as_json):
+        worker = _worker(db, 120.0)
+        with worker.database.session() as session:
+            pk = referrals.redeliver(session, referral_id, _actor()).id
+        worker.run_once(referral_pk=pk)
+        with worker.database.session() as session:
+            deliveries = delivery_view(session, referrals.referral_of(session, referral_id))
+    out = {"referral_id": referral_id, "deliveries": deliveries}
     if as_json:
         emit(out)
         return
     for d in deliveries:
         out_console.print(f"{d['recipient']:<20} {d['status']:<10} "
                           f"{d.get('reference') or d.get('error') or ''}", highlight=False)
+
+
+@centre_app.command("deliver")
+def deliver(
+    once: bool = typer.Option(False, "--once", help="One pass, then exit."),
+    lease: float = typer.Option(120.0, "--lease", help="Seconds a delivery is held by a worker."),
+    interval: float = typer.Option(5.0, "--interval", help="Seconds between idle passes."),
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Deliver forwarded referrals from the outbox, with retries (the centre's job)."""
+    with _errors(as_json):
+        worker = _worker(db, lease)
+        if once:
+            result = worker.run_once().to_json()
+            if as_json:
+                emit(result)
+            else:
+                out_console.print(f"delivered {result['delivered']}, retried "
+                                  f"{result['retried']}, failed {result['failed']}")
+            return
+        worker.run_forever(interval=interval)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,7 @@
     childshield provider answers pull                              # the centre's answers
     childshield provider jobs [--once] [--interval S]              # all periodic jobs
     childshield provider outbox [--status failed]
-    childshield provider notices run | orders pull | retention run [--now ISO]
+    childshield provider notices run | orders pull | victims pull | retention run [--now ISO]
     childshield provider evidence rewrap
     childshield provider signing-key show TENANT | rotate TENANT --env VAR
 """
@@ -31,11 +31,14 @@ notices_app = typer.Typer(help="Notices to affected users (Art. 12).", no_args_i
 orders_app = typer.Typer(help="Removal orders from the centre.", no_args_is_help=True)
 signing_app = typer.Typer(help="Each tenant's report-signing key (Ed25519).",
                           no_args_is_help=True)
+victims_app = typer.Typer(help="The centre's removal notices for victims (Art. 21).",
+                          no_args_is_help=True)
 provider_app.add_typer(profile_app, name="profile")
 provider_app.add_typer(answers_app, name="answers")
 provider_app.add_typer(retention_app, name="retention")
 provider_app.add_typer(evidence_app, name="evidence")
 provider_app.add_typer(notices_app, name="notices")
+provider_app.add_typer(victims_app, name="victims")
 provider_app.add_typer(orders_app, name="orders")
 provider_app.add_typer(signing_app, name="signing-key")
 
@@ -136,7 +139,7 @@ def jobs(
     as_json: bool = JsonOption,
 ) -> None:
     """The scheduler: each round reports any confirmed case still without a report, pulls
-    answers and removal orders (deadline alerts),
+    answers, removal orders (deadline alerts) and removal notices for victims,
     creates due notices, runs retention and a delivery pass. One JSON line a round."""
     import time
 
@@ -205,6 +208,16 @@ def orders_pull(db: str | None = DbOption, as_json: bool = JsonOption) -> None:
 
     with _errors(as_json):
         emit(pull_orders(open_database(db)))
+
+
+@victims_app.command("pull")
+def victims_pull(db: str | None = DbOption, as_json: bool = JsonOption) -> None:
+    """Pull the centre's removal notices for victims (Art. 21)."""
+    from childshield.provider.victim_notices import pull_notices
+    from childshield.store import open_database
+
+    with _errors(as_json):
+        emit(pull_notices(open_database(db)))
 
 
 @retention_app.command("run")

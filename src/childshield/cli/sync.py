@@ -21,6 +21,9 @@ def sync(
     centre: str = typer.Option(..., "--centre", help="The centre's base URL (HTTPS)."),
     list_id: str = typer.Option(..., "--list", help="The list id the centre granted."),
     bank: str = typer.Option(..., "--bank", help="Local bank to fill (created if missing)."),
+    kind: str = typer.Option("known_material", "--kind",
+                             help="Kind of a bank created here: known_material, url or "
+                                  "solicitation (patterns for the conversation scorer)."),
     provider_id: str = typer.Option(..., "--provider-id",
                                     help="This provider's id at the centre (lists name it)."),
     signal: list[str] = typer.Option([], "--signal",
@@ -41,7 +44,7 @@ def sync(
 
     try:
         database = open_database(db)
-        BankService(database).ensure(bank)
+        BankService(database).ensure(bank, kind=kind)
         result = syncing.sync(database, centre_url=centre, list_id=list_id, bank=bank,
                               provider_id=provider_id,
                               centre_public_key=get_settings().centre_signing_public_key,

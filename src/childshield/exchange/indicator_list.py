@@ -7,6 +7,12 @@ A list is one JSON document signed as a whole (``childshield.indicator-list/1``)
                 "created", "scope": {"signals": [...], "media": [...], "provider"}},
      "entries": [{"indicator_id", "signal", "value", "media", "status"}, ...]}
 
+Entries are hashes (``pdq``, ``md5``, ``sha256``, ``vpdq``; media image or video), URLs
+(``url``, media url) or solicitation patterns (``pattern``, media text: a phrase of plain
+text, at most :data:`MAX_PATTERN` characters). Pattern entries were added later within the
+same format version: a centre only sends them to providers whose scope grants ``pattern``,
+so older providers never see one.
+
 A full list replaces what the provider holds; a delta applies on top of exactly the version
 ``base_version`` (active entries are added or replaced, withdrawn ones removed).
 
@@ -45,9 +51,11 @@ from childshield.exchange._common import (
 )
 
 LIST_TYPE = "childshield.indicator-list/1"
-ListSignal = Literal["pdq", "md5", "sha256", "vpdq", "url"]
-Media = Literal["image", "video", "url"]
+ListSignal = Literal["pdq", "md5", "sha256", "vpdq", "url", "pattern"]
+Media = Literal["image", "video", "url", "text"]
 MAX_URL = 2048
+MAX_PATTERN = 500
+"""Longest solicitation pattern (characters)."""
 _SHOWN = 5  # how many offending entries an error message names
 
 
@@ -83,8 +91,9 @@ class ListHeader(StrictModel):
         return self
 
 
-LIST_SIGNALS = frozenset({"pdq", "md5", "sha256", "vpdq", "url"})
-MEDIA = frozenset({"image", "video", "url"})
+LIST_SIGNALS = frozenset({"pdq", "md5", "sha256", "vpdq", "url", "pattern"})
+MEDIA = frozenset({"image", "video", "url", "text"})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 STATUSES = frozenset({"active", "withdrawn"})
 _ENTRY_FIELDS = ("indicator_id", "signal", "value", "media", "status")
 _REQUIRED = frozenset(_ENTRY_FIELDS) - {"status"}
@@ -123,10 +132,23 @@ class Entry:
         if self.signal == "url":
             ok = self.value.startswith(("https://", "http://")) and len(self.value) <= MAX_URL
             return None if ok and self.media == "url" else "url entries need an http(s) URL"
+        if self.signal == "pattern" or self.media == "text":
+            if self.signal != "pattern" or self.media != "text":
+                return "pattern entries (and only they) have media text"
+            return pattern_problem(self.value)
         return signal_value_problem(self.signal, self.value)
 
     def with_status(self, status: str) -> Entry:
         return Entry(self.indicator_id, self.signal, self.value, self.media, status)
+
+
+def pattern_problem(value: str) -> str | None:
+    """What is wrong with a solicitation pattern (plain text, not a regular expression)."""
+    if not value.strip() or len(value) > MAX_PATTERN:
+        return f"a solicitation pattern must be 1-{MAX_PATTERN} characters of text"
+    if value != value.strip() or _CONTROL.search(value):
+        return "a solicitation pattern has no control characters or surrounding spaces"
+    return None
 
 
 def entry_from_json(raw: Any) -> tuple[Entry | None, str | None]:
@@ -419,6 +441,7 @@ def apply_list(state: ListState | None, lst: IndicatorList) -> ListState:
 
 __all__ = [
     "LIST_TYPE",
+    "MAX_PATTERN",
     "Entry",
     "IndicatorList",
     "ListHeader",
@@ -428,6 +451,7 @@ __all__ = [
     "build_delta_between",
     "build_list",
     "entry_from_json",
+    "pattern_problem",
     "sign_list",
     "verify_list",
 ]

@@ -1,8 +1,8 @@
 """One round of the provider's periodic jobs (``childshield provider jobs``; the demo).
 
-Each round reports any confirmed case still without a report, pulls the centre's answers
-and removal orders (deadline alerts), creates due notices, runs retention and a delivery
-pass; it returns what each job did (one JSON object).
+Each round reports any confirmed case still without a report, pulls the centre's answers,
+removal orders (deadline alerts) and victims' removal notices, creates due notices, runs
+retention and a delivery pass; it returns what each job did (one JSON object).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from childshield.provider.notices import schedule_notices
 from childshield.provider.orders import pull_orders
 from childshield.provider.reports import reconcile
 from childshield.provider.retention import run_retention
+from childshield.provider.victim_notices import pull_notices
 from childshield.store.db import Database
 
 
@@ -24,6 +25,7 @@ def run_round(database: Database, worker: Worker) -> dict[str, Any]:
     return {"reconciled": reconciled,
             "answers": pull_answers(database).to_json(),
             "orders": pull_orders(database),
+            "victim_notices": pull_notices(database),
             "notices": schedule_notices(database),
             "retention": run_retention(database),
             "delivery": worker.run_once().to_json()}

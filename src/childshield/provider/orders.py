@@ -15,13 +15,15 @@ sends it (``POST /centre/v1/removal-orders/{id}/execution``) with its Idempotenc
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from childshield import audit
 from childshield.auth.principal import Principal
 from childshield.crypto import configured
-from childshield.crypto.canonical import canonicalize
 from childshield.crypto.signing import verify_document
 from childshield.errors import ChildshieldError, ConflictError, InputError
 from childshield.provider import outbox
@@ -80,12 +82,16 @@ def store_order(session: Any, tenant_id: int, envelope: Any, trust: Any,
     return row
 
 
-def pull_orders(database: Database, *, transport: Any = None,
-                now: datetime | None = None) -> dict[str, Any]:
+def pull_from_centre(database: Database, path: str, params: dict[str, str],
+                     handle: Callable[[Session, int, list[Any]], int], *,
+                     transport: Any = None) -> tuple[int, list[str]]:
+    """GET ``path`` at the centre for every reporting tenant (with its centre API key) and
+    hand the listed items to ``handle(session, tenant_id, items)`` in that tenant's
+    transaction. Returns (what ``handle`` counted, errors); one tenant's failure does not
+    stop the others."""
     import httpx
 
-    now = now or utcnow()
-    received, errors = 0, []
+    count, errors = 0, []
     with database.session() as session:
         tenants = [p.tenant_id for p in repo.profiles(session)]
     for tenant_id in tenants:
@@ -93,10 +99,9 @@ def pull_orders(database: Database, *, transport: Any = None,
             profile = repo.profile(session, tenant_id)
             assert profile is not None
             try:
-                trust, key = configured.centre_signing_trust("centre"), centre_key(profile)
+                key = centre_key(profile)
                 with httpx.Client(timeout=30, transport=transport) as client:
-                    response = client.get(f"{profile.centre_url}/centre/v1/removal-orders",
-                                          params={"status": "pending"},
+                    response = client.get(f"{profile.centre_url}{path}", params=params,
                                           headers={"Authorization": f"Bearer {key}"})
             except (ChildshieldError, httpx.HTTPError) as exc:
                 errors.append(f"tenant {tenant_id}: {exc}")
@@ -106,15 +111,35 @@ def pull_orders(database: Database, *, transport: Any = None,
                 continue
             body = response.json()
             items = body.get("items", body) if isinstance(body, dict) else body
-            for item in items if isinstance(items, list) else []:
-                try:
-                    if store_order(session, tenant_id, item.get("order"), trust, now):
-                        received += 1
-                except (ChildshieldError, ValueError, KeyError, TypeError) as exc:
-                    errors.append(f"tenant {tenant_id}: order rejected: {exc}")
+            try:
+                count += handle(session, tenant_id, items if isinstance(items, list) else [])
+            except ChildshieldError as exc:
+                errors.append(f"tenant {tenant_id}: {exc}")
+    return count, errors
+
+
+def pull_orders(database: Database, *, transport: Any = None,
+                now: datetime | None = None) -> dict[str, Any]:
+    now = now or utcnow()
+    errors: list[str] = []
+
+    def handle(session: Session, tenant_id: int, items: list[Any]) -> int:
+        trust, received = configured.centre_signing_trust("centre"), 0
+        for item in items:
+            try:
+                if store_order(session, tenant_id, item.get("order"), trust, now):
+                    received += 1
+            except (ChildshieldError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                errors.append(f"tenant {tenant_id}: order rejected: {exc}")
+        profile = repo.profile(session, tenant_id)
+        if profile is not None:
             profile.orders_checked_at = now
+        return received
+
+    received, failures = pull_from_centre(database, "/centre/v1/removal-orders",
+                                          {"status": "pending"}, handle, transport=transport)
     alerts = check_deadlines(database, now=now)
-    return {"received": received, "alerts": alerts, "errors": errors[:20]}
+    return {"received": received, "alerts": alerts, "errors": (failures + errors)[:20]}
 
 
 def check_deadlines(database: Database, *, now: datetime | None = None) -> int:
@@ -158,13 +183,12 @@ def answer_order(scope: TenantScope, principal: Principal, order_id: str, *, exe
         body["reasons"] = "; ".join(reasons)
     if details:
         body["details"] = details[:5000]
-    outbox.enqueue(scope.session, None, destination="centre", kind="removal_execution",
-                   path=f"/centre/v1/removal-orders/{row.order_id}/execution",
-                   body=canonicalize(body), tenant_id=scope.tenant_id)
+    outbox.to_centre(scope.session, scope.tenant_id, kind="removal_execution",
+                     path=f"/centre/v1/removal-orders/{row.order_id}/execution", body=body)
     audit.record(scope.session, principal, "removal_order.answer", "removal_order",
                  row.order_id, details={"status": row.status})
     return row
 
 
-__all__ = ["ALERT_BEFORE", "answer_order", "check_deadlines", "order_view", "pull_orders",
-           "store_order"]
+__all__ = ["ALERT_BEFORE", "answer_order", "check_deadlines", "order_view", "pull_from_centre",
+           "pull_orders", "store_order"]

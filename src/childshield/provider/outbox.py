@@ -18,9 +18,11 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from childshield.crypto.canonical import canonicalize
 from childshield.store.models.base import utcnow
 from childshield.store.models.provider_reports import ProviderOutbox, ProviderReport
 
@@ -46,6 +48,13 @@ def enqueue(session: Session, report: ProviderReport | None, *, destination: str
     session.add(row)
     session.flush()
     return row
+
+
+def to_centre(session: Session, tenant_id: int, *, kind: str, path: str,
+              body: dict[str, Any]) -> ProviderOutbox:
+    """Queue a JSON answer to the centre (``POST path``) in the caller's transaction."""
+    return enqueue(session, None, destination="centre", kind=kind, path=path,
+                   body=canonicalize(body), tenant_id=tenant_id)
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> float:
@@ -86,4 +95,4 @@ def requeue(row: ProviderOutbox, now: datetime) -> None:
 
 
 __all__ = ["BASE_DELAY", "MAX_ATTEMPTS", "MAX_DELAY", "backoff", "enqueue", "mark_delivered",
-           "mark_failed", "requeue", "retry_later"]
+           "mark_failed", "requeue", "retry_later", "to_centre"]

@@ -6,7 +6,8 @@ whole list (:func:`childshield.exchange.indicator_list.verify_list`: issuer, lis
 version continuity, scope, every entry) *before* anything is applied, then apply it in one
 transaction: active entries are added to the bank, withdrawn ones (or, for a full list,
 ones no longer in it) are withdrawn, and the held version is stored. The bank's PDQ index
-follows the bank table (it catches up on its own), so matching reflects the change.
+follows the bank table (it catches up on its own), so matching reflects the change; a
+``solicitation`` bank's patterns reach the conversation hub within its refresh period.
 Anything tampered with or out of scope raises IntegrityError and changes nothing.
 """
 
@@ -37,7 +38,11 @@ KEY_ENV = "CHILDSHIELD_CENTRE_API_KEY"
 BANK_SCOPES: dict[str, tuple[list[str], list[str]]] = {
     "known_material": (["pdq", "md5", "sha256"], ["image", "video"]),
     "url": (["url"], ["url"]),
+    "solicitation": (["pattern"], ["text"]),
 }
+"""What each bank kind may take from the centre; a ``solicitation`` bank holds the
+centre's patterns, which the provider's conversation hub matches in chat messages
+(:class:`childshield.provider.conversations.BankPatterns`)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,8 @@ def centre_key(public_key: str | None) -> TrustedKeys:
 def allowed_scope(kind: str, signals: list[str] | None) -> Scope:
     """What this bank may take: by its kind, narrowed to ``signals`` when given."""
     if kind not in BANK_SCOPES:
-        raise InputError(f"a {kind} bank cannot take centre lists (known_material or url)")
+        raise InputError(f"a {kind} bank cannot take centre lists "
+                         f"({', '.join(BANK_SCOPES)})")
     kind_signals, media = BANK_SCOPES[kind]
     chosen = signals or kind_signals
     beyond = sorted(set(chosen) - set(kind_signals))

@@ -447,6 +447,19 @@ def exact_hits(
     return hits
 
 
+def active_patterns(session: Session) -> list[tuple[int, str, str]]:
+    """(indicator id, bank name, phrase) of every active solicitation pattern (the
+    ``pattern`` indicators of ``solicitation`` banks, filled by ``bank sync``)."""
+    query = (
+        select(Indicator.id, Bank.name, Indicator.value)
+        .join(Bank, Bank.id == Indicator.bank_id)
+        .where(Bank.kind == "solicitation", Indicator.signal == "pattern",
+               Indicator.status == "active")
+        .order_by(Indicator.id)
+    )
+    return [(int(a), str(b), str(c)) for a, b, c in session.execute(query)]
+
+
 def pdq_rows_after(
     session: Session, after_id: int, limit: int | None = None
 ) -> list[tuple[int, str, bool]]:
@@ -511,6 +524,7 @@ __all__ = [
     "HashHit",
     "Provenance",
     "StoredIds",
+    "active_patterns",
     "as_utc",
     "bank_settings",
     "create_bank",

@@ -14,6 +14,7 @@ from childshield.store.models.centre import (
     CentreProvider,
     CentreProviderKey,
     CentreReferral,
+    CentreReferralDelivery,
     CentreRemovalOrder,
     CentreReport,
     CentreReportEvent,
@@ -245,10 +246,46 @@ def orders(
     return session.scalars(stmt).all()
 
 
+
+# --- the referral outbox (centre.referral_outbox) -------------------------------------------
+
+
+def due_deliveries(session: Session, now: datetime, *, limit: int = 100,
+                   referral_pk: int | None = None) -> list[int]:
+    """Ids of outbox rows to send now (pending, due, not leased), oldest first."""
+    stmt = select(CentreReferralDelivery.id).where(
+        CentreReferralDelivery.status == "pending",
+        CentreReferralDelivery.next_attempt_at <= now,
+        or_(CentreReferralDelivery.leased_until.is_(None),
+            CentreReferralDelivery.leased_until < now))
+    if referral_pk is not None:
+        stmt = stmt.where(CentreReferralDelivery.referral_pk == referral_pk)
+    return list(session.scalars(stmt.order_by(CentreReferralDelivery.id).limit(limit)))
+
+
+def lease_delivery(session: Session, row_id: int, now: datetime, until: datetime) -> bool:
+    """Take the row for one worker (compare-and-set): False when another holds it."""
+    result = session.execute(
+        update(CentreReferralDelivery)
+        .where(CentreReferralDelivery.id == row_id, CentreReferralDelivery.status == "pending",
+               or_(CentreReferralDelivery.leased_until.is_(None),
+                   CentreReferralDelivery.leased_until < now))
+        .values(leased_until=until))
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def deliveries_of(session: Session, referral_pk: int) -> Sequence[CentreReferralDelivery]:
+    return session.scalars(select(CentreReferralDelivery).where(
+        CentreReferralDelivery.referral_pk == referral_pk)
+        .order_by(CentreReferralDelivery.id)).all()
+
+
 __all__ = [
     "add_event",
     "all_reports",
     "changed_since",
+    "deliveries_of",
+    "due_deliveries",
     "group_counts",
     "group_sizes",
     "groups_with_keys",
@@ -257,6 +294,7 @@ __all__ = [
     "items_of",
     "key_by_kid",
     "keys_of",
+    "lease_delivery",
     "list_providers",
     "merge_groups",
     "next_unclaimed",

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from childshield.store.models.centre import CentreReport, CentreReportItem, CentreSignalKey
-from childshield.store.models.centre_victims import VictimMatch, VictimRemovalNotice, VictimRequest
+from childshield.store.models.centre_victims import (
+    CentreItemSignal,
+    RateLimitCount,
+    VictimMatch,
+    VictimRemovalNotice,
+    VictimRequest,
+)
 
 
 def request_by_id(session: Session, request_id: str) -> VictimRequest | None:
@@ -52,13 +59,6 @@ def reports_by_pk(session: Session, pks: Iterable[int]) -> dict[int, CentreRepor
         return {}
     return {r.id: r for r in session.scalars(
         select(CentreReport).where(CentreReport.id.in_(wanted)))}
-
-
-def all_reports(session: Session, *, after: int = 0, limit: int = 500) -> Sequence[CentreReport]:
-    """Reports in id order, a page at a time (the PDQ scan walks them)."""
-    return session.scalars(
-        select(CentreReport).where(CentreReport.id > after)
-        .order_by(CentreReport.id).limit(limit)).all()
 
 
 def matches_of(session: Session, request_pk: int) -> Sequence[VictimMatch]:
@@ -113,10 +113,79 @@ def notice_counts(session: Session) -> dict[str, int]:
     return {str(r[0]): int(r[1]) for r in rows}
 
 
+
+
+# --- per-item search rows (centre.report_index) ---------------------------------------------
+
+
+def reports_without_signals(session: Session, *, limit: int = 200) -> Sequence[CentreReport]:
+    """Reports that have no search rows yet (received before the rows existed)."""
+    indexed = select(CentreItemSignal.id).where(CentreItemSignal.report_pk == CentreReport.id)
+    return session.scalars(select(CentreReport).where(~indexed.exists())
+                           .order_by(CentreReport.id).limit(limit)).all()
+
+
+def pdq_signals_after(session: Session, after: int, *, limit: int = 5000
+                      ) -> Sequence[CentreItemSignal]:
+    return session.scalars(
+        select(CentreItemSignal).where(CentreItemSignal.id > after,
+                                       CentreItemSignal.signal == "pdq")
+        .order_by(CentreItemSignal.id).limit(limit)).all()
+
+
+def pdq_signals_upto(session: Session, last: int) -> int:
+    return int(session.scalar(select(func.count(CentreItemSignal.id)).where(
+        CentreItemSignal.id <= last, CentreItemSignal.signal == "pdq")) or 0)
+
+
+def items_with_indicators(session: Session, indicators: Iterable[int]
+                          ) -> list[tuple[int, str, int]]:
+    """(report pk, item id, indicator) of items matched at intake to these indicators."""
+    wanted = sorted(set(indicators))
+    if not wanted:
+        return []
+    rows = session.execute(
+        select(CentreItemSignal.report_pk, CentreItemSignal.item_id, CentreItemSignal.indicator)
+        .where(CentreItemSignal.signal == "indicator", CentreItemSignal.indicator.in_(wanted))
+        .order_by(CentreItemSignal.id)).all()
+    return [(int(a), str(b), int(c or 0)) for a, b, c in rows]
+
+
+# --- shared rate limits ---------------------------------------------------------------------
+
+
+def count_hit(session: Session, bucket: str, window_no: int) -> tuple[int, int]:
+    """Add one hit to (bucket, window) and return (hits in it, hits in the window before).
+    The increment is one UPDATE (atomic per row); the first hit of a window inserts the row
+    (a concurrent first insert loses on the unique key and increments instead) and drops
+    the rows of windows older than the previous one."""
+    def bump() -> int:
+        result = session.execute(
+            update(RateLimitCount)
+            .where(RateLimitCount.bucket == bucket, RateLimitCount.window_no == window_no)
+            .values(hits=RateLimitCount.hits + 1))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    if bump() == 0:
+        try:
+            with session.begin_nested():
+                session.add(RateLimitCount(bucket=bucket, window_no=window_no, hits=1))
+            session.execute(delete(RateLimitCount)
+                            .where(RateLimitCount.window_no < window_no - 1))
+        except IntegrityError:  # another worker inserted it first
+            bump()
+    rows = {int(w): int(h) for w, h in session.execute(
+        select(RateLimitCount.window_no, RateLimitCount.hits).where(
+            RateLimitCount.bucket == bucket,
+            RateLimitCount.window_no.in_([window_no, window_no - 1])))}
+    return rows.get(window_no, 0), rows.get(window_no - 1, 0)
+
+
 __all__ = [
-    "all_reports",
     "assisted_count",
     "clear_matches",
+    "count_hit",
+    "items_with_indicators",
     "items_with_keys",
     "list_requests",
     "matches_of",
@@ -125,7 +194,10 @@ __all__ = [
     "notices_for_item",
     "notices_of_request",
     "notices_of_tenant",
+    "pdq_signals_after",
+    "pdq_signals_upto",
     "reports_by_pk",
+    "reports_without_signals",
     "request_by_id",
     "request_by_idempotency",
     "request_by_reference",

@@ -12,6 +12,7 @@ from childshield.api.deps import get_app_settings, get_database
 from childshield.centre.config import CentreConfig
 from childshield.centre.delivery import ReferralSink, default_sink
 from childshield.centre.preassess import BankCheck, IndicatorCheck
+from childshield.centre.referral_outbox import DeliveryWorker
 
 
 def centre_config(request: Request) -> CentreConfig:
@@ -43,4 +44,17 @@ def referral_sink(request: Request) -> ReferralSink:
     return sink
 
 
-__all__ = ["centre_config", "indicator_check", "referral_sink"]
+def referral_worker(request: Request) -> DeliveryWorker:
+    """Delivers a referral's outbox rows once, right after its decision committed (the
+    ``childshield centre deliver`` job does the retries)."""
+    state = request.app.state
+    worker = getattr(state, "centre_referral_worker", None)
+    if worker is None:
+        worker = DeliveryWorker(get_database(request), centre_config(request),
+                                referral_sink(request))
+        state.centre_referral_worker = worker
+    assert isinstance(worker, DeliveryWorker)
+    return worker
+
+
+__all__ = ["centre_config", "indicator_check", "referral_sink", "referral_worker"]

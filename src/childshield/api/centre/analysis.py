@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, BackgroundTasks, Depends, Query
 from pydantic import AwareDatetime, BaseModel, Field
 
 from childshield import audit
 from childshield.api.auth import require
-from childshield.api.centre._context import centre_config, referral_sink
+from childshield.api.centre._context import centre_config, referral_worker
 from childshield.api.deps import DbSession
 from childshield.api.idempotency import idempotent
 from childshield.api.schemas import MAX_ID, ObjectId
 from childshield.auth.principal import Principal
 from childshield.centre import assessment, referrals
 from childshield.centre.config import CentreConfig
-from childshield.centre.delivery import ReferralSink
+from childshield.centre.referral_outbox import DeliveryWorker, delivery_view
 from childshield.crypto.encoding import utc_iso
 
 router = APIRouter(tags=["assessment (analysts)"])
@@ -108,14 +108,18 @@ def forward(
     case_id: ObjectId,
     body: ForwardIn,
     session: DbSession,
+    background: BackgroundTasks,
     caller: Principal = require("analyst"),
     config: CentreConfig = Depends(centre_config),
-    sink: ReferralSink = Depends(referral_sink),
+    worker: DeliveryWorker = Depends(referral_worker),
 ) -> dict[str, Any]:
-    stored = referrals.forward(session, config, sink, case_id, caller, notes=body.notes)
+    """The decision and its outbox rows commit together; the first delivery attempt runs
+    after the response (the ``centre deliver`` job retries)."""
+    stored = referrals.forward(session, config, case_id, caller, notes=body.notes)
+    background.add_task(worker.run_once, referral_pk=stored.id)
     return {"referral_id": stored.referral_id, "created_at": utc_iso(stored.created_at),
             "recipients": stored.recipients, "member_states": stored.member_states,
-            "deliveries": stored.deliveries}
+            "deliveries": delivery_view(session, stored)}
 
 
 @router.post("/instructions", status_code=201, dependencies=[idempotent],
@@ -130,13 +134,14 @@ def instruct(body: InstructionIn, session: DbSession,
 
 
 @router.post("/referrals/{referral_id}/redeliver", dependencies=[idempotent],
-             summary="Retry the failed deliveries of a referral")
+             summary="Make a referral's undelivered deliveries due again")
 def redeliver(
     referral_id: str,
     session: DbSession,
+    background: BackgroundTasks,
     caller: Principal = require("analyst", "admin"),
-    config: CentreConfig = Depends(centre_config),
-    sink: ReferralSink = Depends(referral_sink),
+    worker: DeliveryWorker = Depends(referral_worker),
 ) -> dict[str, Any]:
-    stored = referrals.redeliver(session, config, sink, referral_id, caller)
-    return {"referral_id": stored.referral_id, "deliveries": stored.deliveries}
+    stored = referrals.redeliver(session, referral_id, caller)
+    background.add_task(worker.run_once, referral_pk=stored.id)
+    return {"referral_id": stored.referral_id, "deliveries": delivery_view(session, stored)}

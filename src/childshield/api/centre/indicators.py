@@ -47,8 +47,8 @@ class WithdrawIn(BaseModel):
 
 
 class ScopeIn(BaseModel):
-    signals: list[str] = Field(min_length=1, max_length=5)
-    media: list[str] = Field(min_length=1, max_length=3)
+    signals: list[str] = Field(min_length=1, max_length=6)
+    media: list[str] = Field(min_length=1, max_length=4)
     basis: str = Field(min_length=1, max_length=500,
                        description="The detection order or agreement that allows it")
 

@@ -15,30 +15,30 @@ route                                                  who              what
                                                                         refused
 =====================================================  ===============  =====================
 
-The public routes are rate-limited per client address (:class:`RateLimiter`) and the body
+The public routes are rate-limited per client address, across all workers
+(:class:`~childshield.centre.ratelimit.SharedRateLimiter`), and the body
 is limited to :data:`childshield.centre.victims.MAX_BODY_BYTES`. The public submission takes
 an ``Idempotency-Key`` like every write, but (having no tenant) keeps it on the request row.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Body, Depends, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from childshield.api.auth import require
 from childshield.api.centre._context import centre_config
-from childshield.api.deps import DbSession, get_database
+from childshield.api.deps import DbSession, get_app_settings, get_database
 from childshield.api.idempotency import idempotent
 from childshield.auth.principal import Principal
 from childshield.centre import victims
 from childshield.centre.config import CentreConfig
-from childshield.errors import ChildshieldError, PayloadTooLargeError
+from childshield.centre.mail import Mailer, SmtpMailer, mail_requester
+from childshield.centre.ratelimit import SharedRateLimiter
+from childshield.errors import PayloadTooLargeError
 from childshield.store import centre_victims as repo
 
 router = APIRouter(prefix="/victims", tags=["victims"])
@@ -46,34 +46,6 @@ router = APIRouter(prefix="/victims", tags=["victims"])
 PUBLIC_LIMIT = 10
 """Public requests per client address per window."""
 PUBLIC_WINDOW_S = 60.0
-
-
-class RateLimitedError(ChildshieldError):
-    status, slug, title, safe = 429, "rate-limited", "Too many requests", True
-
-
-class RateLimiter:
-    """A sliding-window count of requests per client address (in memory, per process)."""
-
-    def __init__(self, limit: int = PUBLIC_LIMIT, window_s: float = PUBLIC_WINDOW_S) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._seen: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, client: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._seen) > 10_000:  # forget idle clients
-                self._seen = {k: v for k, v in self._seen.items()
-                              if v and v[-1] > now - self.window_s}
-            seen = self._seen.setdefault(client, deque())
-            while seen and seen[0] <= now - self.window_s:
-                seen.popleft()
-            if len(seen) >= self.limit:
-                raise RateLimitedError(
-                    f"too many requests from this address: at most {self.limit} a minute; "
-                    "please wait a minute and try again")
-            seen.append(now)
 
 
 def indicator_lookup(request: Request) -> victims.IndicatorLookup:
@@ -85,11 +57,33 @@ def indicator_lookup(request: Request) -> victims.IndicatorLookup:
     return lookup
 
 
+def pdq_index(request: Request) -> victims.ReportPdqIndex:
+    """The process's index of report PDQs (kept between searches)."""
+    state = request.app.state
+    index = getattr(state, "victims_pdq_index", None)
+    if index is None:
+        index = state.victims_pdq_index = victims.ReportPdqIndex()
+    assert isinstance(index, victims.ReportPdqIndex)
+    return index
+
+
+def victims_mailer(request: Request) -> Mailer | None:
+    """The SMTP mailer when ``CHILDSHIELD_CENTRE_SMTP_HOST`` is set, else None (no mail)."""
+    state = request.app.state
+    if not hasattr(state, "victims_mailer"):
+        state.victims_mailer = SmtpMailer.from_settings(get_app_settings(request))
+    mailer: Mailer | None = state.victims_mailer
+    return mailer
+
+
 def public_limit(request: Request) -> None:
+    """The public routes' limit, shared by all workers (:mod:`childshield.centre.ratelimit`)."""
     state = request.app.state
     limiter = getattr(state, "victims_rate_limiter", None)
     if limiter is None:
-        limiter = state.victims_rate_limiter = RateLimiter()
+        limiter = state.victims_rate_limiter = SharedRateLimiter(
+            get_database(request), name="victims.public", limit=PUBLIC_LIMIT,
+            window_s=PUBLIC_WINDOW_S)
     limiter.check(request.client.host if request.client else "unknown")
 
 
@@ -98,9 +92,12 @@ def public_limit(request: Request) -> None:
 async def submit_request(
     request: Request,
     session: DbSession,
+    background: BackgroundTasks,
     idempotency_key: str = Header(alias="Idempotency-Key", min_length=1, max_length=255),
     config: CentreConfig = Depends(centre_config),
     lookup: victims.IndicatorLookup = Depends(indicator_lookup),
+    index: victims.ReportPdqIndex = Depends(pdq_index),
+    mailer: Mailer | None = Depends(victims_mailer),
 ) -> JSONResponse:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > victims.MAX_BODY_BYTES:
@@ -111,12 +108,15 @@ async def submit_request(
         body += chunk
         if len(body) > victims.MAX_BODY_BYTES:
             raise PayloadTooLargeError(f"request over {victims.MAX_BODY_BYTES} bytes")
-    def work() -> tuple[dict[str, Any], bool]:  # the search is blocking: off the event loop
+    def work() -> tuple[dict[str, Any], bool, int]:  # the search blocks: off the event loop
         row, replayed = victims.submit(session, config, body, idempotency_key,
-                                       indicators=lookup)
-        return victims.answer(session, config, row), replayed
+                                       indicators=lookup, pdq_index=index)
+        return victims.answer(session, config, row), replayed, row.id
 
-    view, replayed = await run_in_threadpool(work)
+    view, replayed, pk = await run_in_threadpool(work)
+    if not replayed and mailer is not None:  # after the request committed
+        background.add_task(mail_requester, get_database(request), config, mailer, pk,
+                            "received")
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return JSONResponse(view, status_code=200 if replayed else 201, headers=headers)
 
@@ -157,9 +157,10 @@ def get_request(request_id: str, session: DbSession,
 def search_again(request_id: str, session: DbSession,
                  caller: Principal = require("analyst"),
                  config: CentreConfig = Depends(centre_config),
-                 lookup: victims.IndicatorLookup = Depends(indicator_lookup)) -> dict[str, Any]:
+                 lookup: victims.IndicatorLookup = Depends(indicator_lookup),
+                 index: victims.ReportPdqIndex = Depends(pdq_index)) -> dict[str, Any]:
     row = victims.request_of(session, request_id)
-    victims.search(session, config, row, caller, indicators=lookup)
+    victims.search(session, config, row, caller, indicators=lookup, pdq_index=index)
     return victims.analyst_view(session, config, row)
 
 
@@ -183,7 +184,16 @@ def pull_notices(session: DbSession,
 
 @router.post("/notices/{notice_id}/answer", dependencies=[idempotent],
              summary="The provider's answer to a removal notice")
-def answer_notice(notice_id: str, session: DbSession,
+def answer_notice(notice_id: str, session: DbSession, request: Request,
+                  background: BackgroundTasks,
                   body: dict[str, Any] = Body(..., description="{status, reason?}"),
-                  caller: Principal = require("provider")) -> dict[str, Any]:
-    return victims.answer_notice(session, caller, notice_id, body)
+                  caller: Principal = require("provider"),
+                  config: CentreConfig = Depends(centre_config),
+                  mailer: Mailer | None = Depends(victims_mailer)) -> dict[str, Any]:
+    view = victims.answer_notice(session, caller, notice_id, body)
+    if mailer is not None:
+        notice = repo.notice_by_id(session, notice_id)
+        assert notice is not None
+        background.add_task(mail_requester, get_database(request), config, mailer,
+                            notice.request_pk, "notice_answered", view["status"])
+    return view

@@ -25,7 +25,7 @@ from childshield.api.provider._context import keyring, registry
 from childshield.auth.principal import Principal
 from childshield.crypto.keyring import EvidenceKeyring
 from childshield.errors import ChildshieldError, InputError
-from childshield.provider.conversations import ConversationHub
+from childshield.provider.conversations import BankPatterns, ConversationHub
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 MAX_LINES = 100_000
@@ -33,7 +33,8 @@ NDJSON = "application/x-ndjson"
 
 
 def hub(request: Request, ring: EvidenceKeyring | None = Depends(keyring)) -> ConversationHub:
-    value = registry(request, "provider_conversations", lambda: ConversationHub(ring))
+    value = registry(request, "provider_conversations", lambda: ConversationHub(
+        ring, patterns=BankPatterns(get_database(request))))
     assert isinstance(value, ConversationHub)
     return value
 

@@ -181,9 +181,37 @@ class CentreReferral(Base):
     recipients: Mapped[list[str]] = mapped_column(JSON)
     member_states: Mapped[list[str]] = mapped_column(JSON)
     deliveries: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    """Per recipient: ``{"recipient", "adapter", "status", "at", "reference", "error"}``."""
+    """Referrals forwarded before the outbox: per recipient ``{"recipient", "adapter",
+    "status", "at", "reference", "error"}``. Newer ones keep it empty: their deliveries
+    are the rows of ``centre_referral_outbox``."""
     package: Mapped[bytes] = mapped_column(LargeBinary)
     """The signed package (it names users), encrypted with the evidence keyring."""
+
+
+class CentreReferralDelivery(Base):
+    """The outbox: one row per referral and recipient, delivered by the centre's job
+    (``childshield centre deliver``) with retries, never inside the forwarding decision."""
+
+    __tablename__ = "centre_referral_outbox"
+    __table_args__ = (
+        UniqueConstraint("referral_pk", "recipient", name="uq_centre_referral_outbox_referral_pk"),
+        Index("ix_centre_referral_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_pk: Mapped[int] = mapped_column(ForeignKey("centre_referrals.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(64))
+    adapter: Mapped[str | None] = mapped_column(String(16), default=None)
+    """The delivery adapter of the last attempt (``file``, ``http``)."""
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    """pending -> delivered | failed (after MAX_ATTEMPTS)."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    leased_until: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    reference: Mapped[str | None] = mapped_column(String(500), default=None)
+    delivered_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class CentreRemovalOrder(TenantOwned, Base):
@@ -215,6 +243,7 @@ __all__ = [
     "CentreProvider",
     "CentreProviderKey",
     "CentreReferral",
+    "CentreReferralDelivery",
     "CentreRemovalOrder",
     "CentreReport",
     "CentreReportEvent",

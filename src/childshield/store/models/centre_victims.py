@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from childshield.store.models.auth import TenantOwned
@@ -74,4 +74,38 @@ class VictimRemovalNotice(TenantOwned, Base):
     answer: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
-__all__ = ["VictimMatch", "VictimRemovalNotice", "VictimRequest"]
+class CentreItemSignal(Base):
+    """What victims' searches look up per report item, without opening the report.
+
+    ``signal`` is ``pdq`` (``code``: the 32-byte PDQ hash, encrypted with the evidence
+    keyring and bound to report and item; never stored in the clear), ``indicator``
+    (``indicator``: a centre indicator the item matched at intake) or ``none`` (a marker
+    row: the report was indexed and has nothing to look up)."""
+
+    __tablename__ = "centre_item_signals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_pk: Mapped[int] = mapped_column(ForeignKey("centre_reports.id"), index=True)
+    item_id: Mapped[str] = mapped_column(String(200))
+    signal: Mapped[str] = mapped_column(String(16), index=True)
+    indicator: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    code: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+
+
+class RateLimitCount(Base):
+    """Requests per client and fixed time window, shared by every worker process.
+
+    ``bucket`` is a SHA-256 of the limit's name and the client address (no address is
+    stored); ``window_no`` the window's number (epoch seconds // window length)."""
+
+    __tablename__ = "centre_rate_limits"
+    __table_args__ = (UniqueConstraint("bucket", "window_no", name="uq_centre_rate_limits_bucket"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(64))
+    window_no: Mapped[int] = mapped_column(Integer, index=True)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+__all__ = ["CentreItemSignal", "RateLimitCount", "VictimMatch", "VictimRemovalNotice",
+           "VictimRequest"]
