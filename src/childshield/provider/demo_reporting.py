@@ -184,12 +184,14 @@ def demo_centre_decisions(database: Database) -> int:
     from childshield.centre import assessment, referrals
     from childshield.centre.config import CentreConfig
     from childshield.centre.delivery import default_sink
+    from childshield.centre.referral_outbox import DeliveryWorker
     from childshield.errors import NotFoundError
     from childshield.store import auth as auth_repo
     from childshield.store import provider_reports as repo
     from childshield.store.models.provider import ProviderCase
 
     decided = 0
+    forwarded: list[int] = []
     with database.session() as session:
         centre = auth_repo.tenant_by_name(session, "demo-centre")
         if centre is None:
@@ -210,12 +212,18 @@ def demo_centre_decisions(database: Database) -> int:
             if row.status != "received":
                 continue
             if external_id == FORWARDED:
-                sink = default_sink(config.referral_dir, allow_http=config.allow_http)
-                referrals.forward(session, config, sink, row.id, analyst,
-                                  notes="demo: forwarded by the demo analyst")
+                referral = referrals.forward(session, config, row.id, analyst,
+                                             notes="demo: forwarded by the demo analyst")
+                session.flush()
+                forwarded.append(referral.id)
             else:
                 assessment.mark_unfounded(session, row.id, UNFOUNDED_REASONS, analyst)
             decided += 1
+    if forwarded:  # as the analysts' API does: one delivery attempt once the decision committed
+        sink = default_sink(config.referral_dir, allow_http=config.allow_http)
+        worker = DeliveryWorker(database, config, sink)
+        for referral_pk in forwarded:
+            worker.run_once(referral_pk=referral_pk)
     return decided
 
 
