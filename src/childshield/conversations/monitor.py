@@ -167,6 +167,8 @@ class ConversationMonitor:
         return state
 
     def _message(self, index: int, message: object) -> tuple[object, object, object]:
+        if type(message) is dict:  # the common case, without the abstract-class check
+            return message.get("author"), message.get("text"), message.get("time")
         if isinstance(message, Message):
             return message.author, message.text, message.time
         if not isinstance(message, Mapping):
@@ -245,7 +247,7 @@ class ConversationMonitor:
             quotes = []
             for score, index, text, tokens in sorted(author.text_pending, key=lambda p: p[1]):
                 positions = text_model.top_words(tokens)
-                spans = self.analyzer.normaliser.spans(text)
+                spans = self.analyzer.word_spans(text, len(tokens))
                 positions = [p for p in positions if p < len(spans)]
                 if positions:
                     start, end = spans[positions[0]][0], spans[positions[-1]][1]
@@ -327,8 +329,9 @@ class ConversationMonitor:
         model = self.model
         best: AuthorState | None = None
         for author in state.authors.values():
-            author.vector = state.features(author)
-            author.risk = model.risk(author.vector)
+            author.vector = vector = state.features(author)
+            author.partial = model.partial_logit(vector)
+            author.risk = model.risk_from(author.partial, vector)
             if author.risk > author.peak:
                 author.peak = author.risk
             if best is None or author.risk > best.risk:
@@ -342,8 +345,9 @@ class ConversationMonitor:
         vector = author.vector
         if vector is None:
             vector = author.vector = state.features(author)
+            author.partial = model.partial_logit(vector)
         vector[-1] = author.text_p
-        author.risk = model.risk(vector)
+        author.risk = model.risk_from(author.partial, vector)
         if author.risk > author.peak:
             author.peak = author.risk
         if author.risk < model.threshold:
