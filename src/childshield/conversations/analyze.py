@@ -17,6 +17,9 @@ SHORT_MESSAGE = 24
 PHOTO_DAMPING = 0.3
 """Factor on photo/approach cues in a message that also names a benign object or context
 ("a photo of your homework", "the damaged parcel")."""
+SECRET_DAMPING = 0.3
+"""Factor on secrecy (isolation) cues in a message that says the secret is a surprise or a
+present for a third person ("don't tell mum, it's a present for her 40th")."""
 
 
 @dataclass(slots=True)
@@ -148,16 +151,20 @@ class Analyzer:
             last = bisect_right(offsets, max(start, end - 2)) - 1
             return spans[first][0], spans[last][1]
 
-        benign = False
+        benign = surprise = False
         for cue, start, end in matches:
             raw_start, raw_end = raw_span(start, end)
             result.hits.append(Hit(cue.kind, cue.weight, cue.id, raw_start, raw_end))
             if cue.kind == "benign":
                 benign = True
+            elif cue.kind == "surprise":
+                benign = surprise = True
         if benign:
             for hit in result.hits:
                 if hit.kind == "approach":
                     hit.weight *= PHOTO_DAMPING
+                elif surprise and hit.kind == "isolation":
+                    hit.weight *= SECRET_DAMPING
         for age, start, end in ages:
             raw_start, raw_end = raw_span(start, end)
             result.ages.append((age, raw_start, raw_end))
@@ -179,4 +186,4 @@ class Analyzer:
         return list(chain.from_iterable(map(repeat, positions, counts)))
 
 
-__all__ = ["PHOTO_DAMPING", "Analysis", "Analyzer", "Hit"]
+__all__ = ["PHOTO_DAMPING", "SECRET_DAMPING", "Analysis", "Analyzer", "Hit"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from childshield.conversations.analyze import Analysis
-from childshield.conversations.lexicon import CATEGORIES
+from childshield.conversations.lexicon import BENIGN_KINDS, CATEGORIES
 
 FEATURES: tuple[str, ...] = (
     *CATEGORIES,
@@ -159,7 +159,7 @@ class ConversationState:
             if any(k == kind and hit.start < e and s < hit.end for k, s, e in taken):
                 continue  # the same words matched by a variant or another language's cue
             taken.append((kind, hit.start, hit.end))
-            if kind == "benign":
+            if kind in BENIGN_KINDS:
                 self.benign = _saturate(self.benign, hit.weight)
                 changed = True
                 continue

@@ -18,7 +18,10 @@ Categories follow the published, non-explicit stage models of online grooming (O
 docs/conversations.md. ``benign`` cues mark contexts that share words with grooming but
 are not (a surprise party, homework, a parcel, a sports team, a parent being addressed, a
 moderator); ``disclosure`` cues are a young person's own statements that they are alone
-or a minor.
+or a minor. ``kin`` cues are a stated family relation between the authors ("it's auntie
+Rose", "thanks grandma"); ``surprise`` cues name what a secret is for when that is a
+third person or an event ("a present for your mum", "for her 40th"): both count as benign
+context, and a ``surprise`` damps the secrecy cues of its own message.
 """
 
 from __future__ import annotations
@@ -33,7 +36,9 @@ CATEGORIES: tuple[str, ...] = (
 )
 """Indicator categories a suspect's messages are scored on, in stage order."""
 
-CONTEXT_KINDS: tuple[str, ...] = ("benign", "disclosure")
+CONTEXT_KINDS: tuple[str, ...] = ("benign", "disclosure", "kin", "surprise")
+BENIGN_KINDS: frozenset[str] = frozenset({"benign", "kin", "surprise"})
+"""Context kinds that count towards the conversation's benign context."""
 LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "it", "nl", "pl")
 
 CueSpec = tuple[str, str, float]
@@ -215,6 +220,7 @@ def default_lexicon() -> Lexicon:
 
 
 __all__ = [
+    "BENIGN_KINDS",
     "CATEGORIES",
     "CONTEXT_KINDS",
     "LANGUAGES",
