@@ -126,11 +126,12 @@ class Analyzer:
         if not candidates and not has_digit:
             return result
         norm = " ".join(words) + " "
+        spaced = " " + norm  # Cue.spaced matches here one character later than Cue.regex
         matches = []
         for cue in candidates:
-            match = cue.regex.search(norm)
+            match = cue.spaced.search(spaced)
             if match is not None:
-                matches.append((cue, match.start(), match.end()))
+                matches.append((cue, match.start(), match.end() - 1))
         ages = []
         if has_digit:
             if len(words) <= 3 and words[0].isdigit() and len(words[0]) <= 2:

@@ -64,6 +64,7 @@ class Model:
         if unknown:
             raise InputError(f"model has unknown features: {sorted(unknown)}")
         self.vector = [float(self.weights.get(name, 0.0)) for name in FEATURES]
+        self._leading = self.vector[:_TEXT]
 
     def gate_open(self, features: list[float]) -> bool:
         """Whether the evidence is a combination (the risk is capped below the threshold
@@ -90,7 +91,7 @@ class Model:
         message while the others stay): ``risk_from`` adds it. ``text`` is the last of
         FEATURES, so the sum is the same, term by term and bit for bit, as the whole one."""
         z = self.bias
-        for weight, value in zip(self.vector[:_TEXT], features[:_TEXT], strict=True):
+        for weight, value in zip(self._leading, features, strict=False):  # stops before text
             z += weight * value
         return z
 

@@ -191,15 +191,21 @@ class ConversationMonitor:
         state.messages += 1
         try:
             author_raw, text_raw, time_raw = self._message(index, message)
-            if isinstance(author_raw, int | float) and not isinstance(author_raw, bool):
+            if (type(author_raw) is not str and isinstance(author_raw, int | float)
+                    and not isinstance(author_raw, bool)):
                 author_raw = str(author_raw)
             if not isinstance(author_raw, str) or not author_raw.strip():
                 raise InputError(f"message {index}: no author")
         except InputError as exc:
             state.warn(f"{exc.message}; ignored")
             raise
-        self._check_time(state, index, time_raw)
-        text = self._text(state, index, text_raw)
+        if time_raw is not None:
+            self._check_time(state, index, time_raw)
+        if (type(text_raw) is str and len(text_raw) <= self.model.max_chars
+                and _CONTROL.search(text_raw) is None):
+            text = text_raw  # the common case; _text handles and warns about the rest
+        else:
+            text = self._text(state, index, text_raw)
         author = state.author(author_raw[:200])
         if author is None or not text:
             if author is not None:

@@ -53,10 +53,19 @@ class Cue:
     weight: float
     language: str
     regex: re.Pattern[str]
+    """Matches the phrase in canonical text (words joined and ended by single spaces)."""
+    spaced: re.Pattern[str]
+    """The same phrase after a leading space instead of a look-behind: searched in the
+    text with one more space in front, it gives the same matches one character later,
+    and its literal first character lets the regex engine skip to word starts."""
 
 
 class LexiconError(ValueError):
     """A cue phrase that cannot be compiled (a bug in a lexicon file)."""
+
+
+_WORD_START = "(?<![^ ])"
+"""A phrase starts at the start of the text or after a space."""
 
 
 def _word_regex(word: str) -> str:
@@ -132,7 +141,7 @@ def compile_phrase(phrase: str) -> tuple[str, frozenset[str], set[str], set[str]
             best = rank
     if best is None:
         raise LexiconError(f"phrase {phrase!r} has no required word")
-    return "(?<![^ ])" + "".join(parts), best[2], words, prefixes
+    return _WORD_START + "".join(parts), best[2], words, prefixes
 
 
 class Lexicon:
@@ -152,7 +161,8 @@ class Lexicon:
                 if not 0 < weight <= 1:
                     raise LexiconError(f"{language}: weight {weight} out of (0, 1] in {phrase!r}")
                 source, keys, words, prefixes = compile_phrase(phrase)
-                cue = Cue(len(self.cues), kind, phrase, weight, language, re.compile(source))
+                cue = Cue(len(self.cues), kind, phrase, weight, language, re.compile(source),
+                          re.compile(" " + source.removeprefix(_WORD_START)))
                 self.cues.append(cue)
                 for key in keys:
                     index.setdefault(key, []).append(cue.id)
