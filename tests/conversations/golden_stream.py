@@ -7,9 +7,11 @@ into one shared ``ConversationMonitor`` with the default model (conversations in
 round-robin, so caches and state are shared as in a service), every alert returned by
 ``feed``, every author's final feature vector, and every closed result. The snapshot
 ``data/golden_stream.json`` was first written by the unoptimised scorer of model 2.0.0
-(before the speed work of issue 6); ``test_conversations_golden.py`` checks that the
-scorer still produces exactly the same output. Regenerate it only after a deliberate
-change of the model or lexicon (and say so in the commit).
+(before the speed work of issue 6); for model 2.1.0 it was written again by that same
+unoptimised scorer code (commit 1541b6e plus the 2.1.0 lexicon, model and context kinds),
+and the optimised scorer reproduced it byte for byte. ``test_conversations_golden.py``
+checks that the scorer still produces exactly the same output. Regenerate it only after
+a deliberate change of the model or lexicon (and say so in the commit).
 """
 
 from __future__ import annotations
