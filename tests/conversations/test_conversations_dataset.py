@@ -22,7 +22,7 @@ def load(name: str) -> list[Conversation]:
     return items  # type: ignore[return-value]
 
 
-@pytest.mark.parametrize("name", ["dev", "dev2", "dev3", "dev4", "dev5", "test"])
+@pytest.mark.parametrize("name", ["dev", "dev2", "dev3", "dev4", "dev5", "test", "blind", "fresh"])
 def test_sets_are_balanced_labelled_and_cover_seven_languages(name):
     conversations = load(name)
     assert len({c.id for c in conversations}) == len(conversations)
@@ -33,11 +33,12 @@ def test_sets_are_balanced_labelled_and_cover_seven_languages(name):
         assert conv.suspect in {m["author"] for m in conv.messages}
 
 
-def test_the_held_out_set_is_large_enough_and_disjoint_from_development():
-    test = load("test")
-    assert len(test) >= 80
+@pytest.mark.parametrize(("name", "size"), [("test", 80), ("blind", 42), ("fresh", 42)])
+def test_held_out_sets_are_large_enough_and_disjoint_from_development(name, size):
+    held_out = load(name)
+    assert len(held_out) >= size
     dev_texts = {m["text"] for name in DEV_SETS for c in load(name) for m in c.messages}
-    test_texts = [m["text"] for c in test for m in c.messages]
+    test_texts = [m["text"] for c in held_out for m in c.messages]
     shared = [t for t in test_texts if t in dev_texts and len(t) > 25]
     assert not shared, shared
 
@@ -47,4 +48,17 @@ def test_default_model_does_not_regress_on_the_held_out_set():
     measures = evaluate(peak_outcomes(load_model(), load("test")))
     assert measures["fp"] == 0
     assert measures["f0_5"] >= 0.71
+    assert measures["suspect_accuracy"] == 1.0
+
+
+@pytest.mark.parametrize(("name", "f0_5", "recall", "false_alerts"), [
+    ("blind", 0.84, 0.80, 3),
+    ("fresh", 0.92, 1.0, 2),
+])
+def test_default_model_keeps_its_published_held_out_figures(name, f0_5, recall, false_alerts):
+    """Guards the model 2.1.0 figures in docs/conversations.md and the README."""
+    measures = evaluate(peak_outcomes(load_model(), load(name)))
+    assert measures["fp"] <= false_alerts
+    assert measures["f0_5"] >= f0_5
+    assert measures["recall"] >= recall
     assert measures["suspect_accuracy"] == 1.0

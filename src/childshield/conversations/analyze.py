@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import accumulate, chain, repeat
 from operator import itemgetter
 
 from childshield.conversations.lexicon import Lexicon, default_lexicon
@@ -17,6 +17,9 @@ SHORT_MESSAGE = 24
 PHOTO_DAMPING = 0.3
 """Factor on photo/approach cues in a message that also names a benign object or context
 ("a photo of your homework", "the damaged parcel")."""
+SECRET_DAMPING = 0.3
+"""Factor on secrecy (isolation) cues in a message that says the secret is a surprise or a
+present for a third person ("don't tell mum, it's a present for her 40th")."""
 
 
 @dataclass(slots=True)
@@ -52,6 +55,11 @@ class Analyzer:
         self._short: dict[str, Analysis] = {}
         self._raw: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
         """Per raw token: its canonical tokens and the cues they can anchor (bounded)."""
+        self._chunks: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
+        """The same per whitespace-separated chunk of text (bounded)."""
+        self._empty_tokens = False
+        """Whether any raw token ever had no canonical word (then words and raw tokens
+        cannot be paired by position)."""
 
     def analyze(self, text: str) -> Analysis:
         """Cues and stated ages in ``text``; short messages are cached ("ok", "lol", "13").
@@ -69,39 +77,61 @@ class Analyzer:
         return self._analyze(text)
 
     def _entry(self, raw: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """One raw token's canonical words and the cues they can anchor (cached)."""
+        entry = self._raw.get(raw)
+        if entry is not None:
+            return entry
         canon = self.normaliser.canonical(raw)
         ids: set[int] = set()
         for token in canon:
             ids.update(self.lexicon.token_cues(token))
         entry = (canon, tuple(sorted(ids)))
+        if not canon:
+            self._empty_tokens = True
         if len(self._raw) >= 500_000:
             self._raw.clear()
         self._raw[raw] = entry
         return entry
 
+    def _chunk(self, chunk: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """The same for a whitespace-separated chunk (its raw tokens joined; cached)."""
+        entries = [self._entry(raw) for raw in TOKEN_RE.findall(chunk)]
+        if len(entries) == 1:
+            entry = entries[0]
+        else:
+            ids = set().union(*map(_SECOND, entries))
+            entry = (tuple(chain.from_iterable(map(_FIRST, entries))), tuple(sorted(ids)))
+        if len(self._chunks) >= 500_000:
+            self._chunks.clear()
+        self._chunks[chunk] = entry
+        return entry
+
     def _analyze(self, text: str) -> Analysis:
-        raws = TOKEN_RE.findall(text)
-        found = list(map(self._raw.get, raws))
+        # Raw tokens never contain whitespace, so the tokens of the whitespace-separated
+        # chunks, in order, are the tokens of the text; chunks repeat, and are cached whole.
+        chunks = text.split()
+        found = list(map(self._chunks.get, chunks))
         if None in found:
-            found = [self._entry(raw) if entry is None else entry
-                     for raw, entry in zip(raws, found, strict=True)]
+            found = [self._chunk(chunk) if entry is None else entry
+                     for chunk, entry in zip(chunks, found, strict=True)]
         entries: list[tuple[tuple[str, ...], tuple[int, ...]]] = found  # type: ignore[assignment]
         words = tuple(chain.from_iterable(map(_FIRST, entries)))
         if not words:
             return _EMPTY
         result = Analysis(tokens=words)
-        ids = set(chain.from_iterable(map(_SECOND, entries)))
+        ids = set().union(*map(_SECOND, entries))
         cues = self.lexicon.cues
         candidates = [cues[i] for i in sorted(ids)] if ids else []
         has_digit = _DIGIT.search(text) is not None and any(w.isdigit() for w in words)
         if not candidates and not has_digit:
             return result
         norm = " ".join(words) + " "
+        spaced = " " + norm  # Cue.spaced matches here one character later than Cue.regex
         matches = []
         for cue in candidates:
-            match = cue.regex.search(norm)
+            match = cue.spaced.search(spaced)
             if match is not None:
-                matches.append((cue, match.start(), match.end()))
+                matches.append((cue, match.start(), match.end() - 1))
         ages = []
         if has_digit:
             if len(words) <= 3 and words[0].isdigit() and len(words[0]) <= 2:
@@ -114,32 +144,47 @@ class Analyzer:
                         ages.append((int(value), match.start(), match.end() + 1))
         if not matches and not ages:
             return result
-        spans = self.normaliser.spans(text)
-        offsets = [0] * len(words)
-        position = 0
-        for i, word in enumerate(words):
-            offsets[i] = position
-            position += len(word) + 1
+        spans = self.word_spans(text, len(words))
+        offsets = list(accumulate([len(word) + 1 for word in words], initial=0))
 
         def raw_span(start: int, end: int) -> tuple[int, int]:
             first = bisect_right(offsets, start) - 1
             last = bisect_right(offsets, max(start, end - 2)) - 1
             return spans[first][0], spans[last][1]
 
-        benign = False
+        benign = surprise = False
         for cue, start, end in matches:
             raw_start, raw_end = raw_span(start, end)
             result.hits.append(Hit(cue.kind, cue.weight, cue.id, raw_start, raw_end))
             if cue.kind == "benign":
                 benign = True
+            elif cue.kind == "surprise":
+                benign = surprise = True
         if benign:
             for hit in result.hits:
                 if hit.kind == "approach":
                     hit.weight *= PHOTO_DAMPING
+                elif surprise and hit.kind == "isolation":
+                    hit.weight *= SECRET_DAMPING
         for age, start, end in ages:
             raw_start, raw_end = raw_span(start, end)
             result.ages.append((age, raw_start, raw_end))
         return result
 
+    def word_spans(self, text: str, words: int | None = None) -> list[tuple[int, int]]:
+        """For each canonical word of ``text`` (as ``analyze`` gives them), its raw span.
 
-__all__ = ["PHOTO_DAMPING", "Analysis", "Analyzer", "Hit"]
+        ``words``, the number of canonical words when the caller knows it, saves a pass:
+        when it equals the number of raw tokens (no token was expanded), each word is its
+        token."""
+        positions = [match.span() for match in TOKEN_RE.finditer(text)]
+        if words == len(positions) and not self._empty_tokens:
+            return positions
+        raws = TOKEN_RE.findall(text)
+        counts = [len(self._entry(raw)[0]) for raw in raws]
+        if sum(counts) == len(counts) and not self._empty_tokens:
+            return positions
+        return list(chain.from_iterable(map(repeat, positions, counts)))
+
+
+__all__ = ["PHOTO_DAMPING", "SECRET_DAMPING", "Analysis", "Analyzer", "Hit"]

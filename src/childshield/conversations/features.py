@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from childshield.conversations.analyze import Analysis
-from childshield.conversations.lexicon import CATEGORIES
+from childshield.conversations.lexicon import BENIGN_KINDS, CATEGORIES
 
 FEATURES: tuple[str, ...] = (
     *CATEGORIES,
@@ -77,6 +77,8 @@ class AuthorState:
     peak: float = 0.0
     vector: list[float] | None = None
     """Features at the last full rescoring (only ``text`` moves between rescorings)."""
+    partial: float = 0.0
+    """The model's logit of ``vector`` without the ``text`` term (``Model.partial_logit``)."""
     text_sum: float = 0.0
     """Running sum of the learned text weights of everything the author wrote."""
     text_words: int = 0
@@ -147,6 +149,8 @@ class ConversationState:
     def update(self, index: int, author: AuthorState, text: str, analysis: Analysis) -> bool:
         """Fold one analysed message into the state; True when any feature may have changed."""
         author.messages += 1
+        if not analysis.hits and not analysis.ages and analysis.bare_number is None:
+            return False  # most messages: nothing to fold in
         changed = False
         asked = False  # an access question in this message
         taken: list[tuple[str, int, int]] = []
@@ -155,7 +159,7 @@ class ConversationState:
             if any(k == kind and hit.start < e and s < hit.end for k, s, e in taken):
                 continue  # the same words matched by a variant or another language's cue
             taken.append((kind, hit.start, hit.end))
-            if kind == "benign":
+            if kind in BENIGN_KINDS:
                 self.benign = _saturate(self.benign, hit.weight)
                 changed = True
                 continue

@@ -64,6 +64,7 @@ class Model:
         if unknown:
             raise InputError(f"model has unknown features: {sorted(unknown)}")
         self.vector = [float(self.weights.get(name, 0.0)) for name in FEATURES]
+        self._leading = self.vector[:_TEXT]
 
     def gate_open(self, features: list[float]) -> bool:
         """Whether the evidence is a combination (the risk is capped below the threshold
@@ -83,9 +84,20 @@ class Model:
 
     def risk(self, features: list[float]) -> float:
         """Risk in [0, 1] for one author's feature vector."""
+        return self.risk_from(self.partial_logit(features), features)
+
+    def partial_logit(self, features: list[float]) -> float:
+        """The logit without its last term, the ``text`` feature (which moves on every
+        message while the others stay): ``risk_from`` adds it. ``text`` is the last of
+        FEATURES, so the sum is the same, term by term and bit for bit, as the whole one."""
         z = self.bias
-        for weight, value in zip(self.vector, features, strict=True):
+        for weight, value in zip(self._leading, features, strict=False):  # stops before text
             z += weight * value
+        return z
+
+    def risk_from(self, partial: float, features: list[float]) -> float:
+        """Risk from ``partial_logit(features)`` and the current ``text`` feature."""
+        z = partial + self.vector[_TEXT] * features[_TEXT]
         if z < -30:
             return 0.0
         risk = 1.0 / (1.0 + math.exp(-z))

@@ -167,6 +167,8 @@ class ConversationMonitor:
         return state
 
     def _message(self, index: int, message: object) -> tuple[object, object, object]:
+        if type(message) is dict:  # the common case, without the abstract-class check
+            return message.get("author"), message.get("text"), message.get("time")
         if isinstance(message, Message):
             return message.author, message.text, message.time
         if not isinstance(message, Mapping):
@@ -189,15 +191,21 @@ class ConversationMonitor:
         state.messages += 1
         try:
             author_raw, text_raw, time_raw = self._message(index, message)
-            if isinstance(author_raw, int | float) and not isinstance(author_raw, bool):
+            if (type(author_raw) is not str and isinstance(author_raw, int | float)
+                    and not isinstance(author_raw, bool)):
                 author_raw = str(author_raw)
             if not isinstance(author_raw, str) or not author_raw.strip():
                 raise InputError(f"message {index}: no author")
         except InputError as exc:
             state.warn(f"{exc.message}; ignored")
             raise
-        self._check_time(state, index, time_raw)
-        text = self._text(state, index, text_raw)
+        if time_raw is not None:
+            self._check_time(state, index, time_raw)
+        if (type(text_raw) is str and len(text_raw) <= self.model.max_chars
+                and _CONTROL.search(text_raw) is None):
+            text = text_raw  # the common case; _text handles and warns about the rest
+        else:
+            text = self._text(state, index, text_raw)
         author = state.author(author_raw[:200])
         if author is None or not text:
             if author is not None:
@@ -245,7 +253,7 @@ class ConversationMonitor:
             quotes = []
             for score, index, text, tokens in sorted(author.text_pending, key=lambda p: p[1]):
                 positions = text_model.top_words(tokens)
-                spans = self.analyzer.normaliser.spans(text)
+                spans = self.analyzer.word_spans(text, len(tokens))
                 positions = [p for p in positions if p < len(spans)]
                 if positions:
                     start, end = spans[positions[0]][0], spans[positions[-1]][1]
@@ -327,8 +335,9 @@ class ConversationMonitor:
         model = self.model
         best: AuthorState | None = None
         for author in state.authors.values():
-            author.vector = state.features(author)
-            author.risk = model.risk(author.vector)
+            author.vector = vector = state.features(author)
+            author.partial = model.partial_logit(vector)
+            author.risk = model.risk_from(author.partial, vector)
             if author.risk > author.peak:
                 author.peak = author.risk
             if best is None or author.risk > best.risk:
@@ -342,8 +351,9 @@ class ConversationMonitor:
         vector = author.vector
         if vector is None:
             vector = author.vector = state.features(author)
+            author.partial = model.partial_logit(vector)
         vector[-1] = author.text_p
-        author.risk = model.risk(vector)
+        author.risk = model.risk_from(author.partial, vector)
         if author.risk > author.peak:
             author.peak = author.risk
         if author.risk < model.threshold:

@@ -18,7 +18,10 @@ Categories follow the published, non-explicit stage models of online grooming (O
 docs/conversations.md. ``benign`` cues mark contexts that share words with grooming but
 are not (a surprise party, homework, a parcel, a sports team, a parent being addressed, a
 moderator); ``disclosure`` cues are a young person's own statements that they are alone
-or a minor.
+or a minor. ``kin`` cues are a stated family relation between the authors ("it's auntie
+Rose", "thanks grandma"); ``surprise`` cues name what a secret is for when that is a
+third person or an event ("a present for your mum", "for her 40th"): both count as benign
+context, and a ``surprise`` damps the secrecy cues of its own message.
 """
 
 from __future__ import annotations
@@ -33,7 +36,9 @@ CATEGORIES: tuple[str, ...] = (
 )
 """Indicator categories a suspect's messages are scored on, in stage order."""
 
-CONTEXT_KINDS: tuple[str, ...] = ("benign", "disclosure")
+CONTEXT_KINDS: tuple[str, ...] = ("benign", "disclosure", "kin", "surprise")
+BENIGN_KINDS: frozenset[str] = frozenset({"benign", "kin", "surprise"})
+"""Context kinds that count towards the conversation's benign context."""
 LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "it", "nl", "pl")
 
 CueSpec = tuple[str, str, float]
@@ -48,10 +53,19 @@ class Cue:
     weight: float
     language: str
     regex: re.Pattern[str]
+    """Matches the phrase in canonical text (words joined and ended by single spaces)."""
+    spaced: re.Pattern[str]
+    """The same phrase after a leading space instead of a look-behind: searched in the
+    text with one more space in front, it gives the same matches one character later,
+    and its literal first character lets the regex engine skip to word starts."""
 
 
 class LexiconError(ValueError):
     """A cue phrase that cannot be compiled (a bug in a lexicon file)."""
+
+
+_WORD_START = "(?<![^ ])"
+"""A phrase starts at the start of the text or after a space."""
 
 
 def _word_regex(word: str) -> str:
@@ -127,7 +141,7 @@ def compile_phrase(phrase: str) -> tuple[str, frozenset[str], set[str], set[str]
             best = rank
     if best is None:
         raise LexiconError(f"phrase {phrase!r} has no required word")
-    return "(?<![^ ])" + "".join(parts), best[2], words, prefixes
+    return _WORD_START + "".join(parts), best[2], words, prefixes
 
 
 class Lexicon:
@@ -147,7 +161,8 @@ class Lexicon:
                 if not 0 < weight <= 1:
                     raise LexiconError(f"{language}: weight {weight} out of (0, 1] in {phrase!r}")
                 source, keys, words, prefixes = compile_phrase(phrase)
-                cue = Cue(len(self.cues), kind, phrase, weight, language, re.compile(source))
+                cue = Cue(len(self.cues), kind, phrase, weight, language, re.compile(source),
+                          re.compile(" " + source.removeprefix(_WORD_START)))
                 self.cues.append(cue)
                 for key in keys:
                     index.setdefault(key, []).append(cue.id)
@@ -215,6 +230,7 @@ def default_lexicon() -> Lexicon:
 
 
 __all__ = [
+    "BENIGN_KINDS",
     "CATEGORIES",
     "CONTEXT_KINDS",
     "LANGUAGES",

@@ -196,6 +196,23 @@ CUES: list[tuple[str, str, float]] = [
     ("disclosure", "meine|mein eltern|mama|papa|mutter|vater ~2 arbeiten|weg|unterwegs|schlafen|nicht_da", 0.5),
     ("disclosure", "ich ~1 bin|gehe in ~1 der # ~1 klasse", 0.7),
     ("disclosure", "nach|vor der schule", 0.3),
+    # 2.1.0: Verwandtschaft, Ziel eines Geheimnisses, Schein-Verwandtschaft, Erpressung
+    ("kin", "oma|opa|omi|opi|tante|onkel|patentante|patenonkel|cousine ~1 hier", 0.5),
+    ("kin", "hier ist ~1 deine|dein ~1 oma|opa|omi|opi|tante|onkel|patentante|patenonkel|cousine|cousin", 0.5),
+    ("kin", "danke|hab_dich_lieb|tschuss|ok|okay|ja|hallo|hi ~1 oma|opa|omi|opi|tante|onkel|patentante|patenonkel", 0.5),
+    ("surprise", "uberraschung|geschenk|kuchen|karte|geschenke ~3 fur ~1 mama|papa|oma|opa|sie|ihn|deine_mama|deinen_papa|deine_mutter|deinen_vater|deine_schwester|deinen_bruder|die_lehrerin|den_lehrer|den_trainer|alle", 0.6),
+    ("surprise", "zu|zum ~1 ihrem|seinem|mamas|papas|omas|opas ~1 geburtstag|hochzeitstag|jubilaum|abschied", 0.6),
+    ("surprise", "uberraschungsparty|geburtstagsparty|geburtstagsfeier|abschlussuberraschung", 0.6),
+    ("trust", "sag|nenn ~2 onkel|tante|grosser_bruder|grosse_schwester", 0.45),
+    ("trust", "wie ~1 dein ~1 onkel|grosser_bruder|zweiter_papa", 0.45),
+    ("trust", "freund|freundin ~1 deiner ~1 mama|mutter|eltern|familie", 0.4),
+    ("coercion", "ich hab|habe ~3 deine|dein|deinen ~2 sprachnachrichten|sprachnachricht|audios|aufnahme*|video|videos|anruf", 0.5),
+    ("coercion", "ich hab|habe ~2 video|videos|aufnahme*|sprachnachrichten ~3 deinem|deiner|deinen|dir", 0.5),
+    ("coercion", "sonst|oder ~4 ganze|alle|deine ~2 klasse|schule|eltern|freunde|gruppe|klassengruppe|follower", 0.7),
+    ("coercion", "oder|sonst ~2 es|sie|ich ~2 landet|landen|geht|gehen|poste|schicke|verschicke ~4 gruppe|klassengruppe|klasse|schule|internet|netz|raus", 0.7),
+    ("coercion", "gutschein*|guthabenkarte*|geschenkkarte*|codes ~4 bis|heute|morgen", 0.45),
+    ("coercion", "keiner|niemand ~1 muss|braucht ~2 erfahren|wissen ~3 wenn du", 0.6),
+    ("coercion", "ich ~1 tu|tue|werde ~2 mir ~2 was|etwas ~1 an|antun", 0.75),
 ]
 
 AGE_PATTERNS: list[str] = [

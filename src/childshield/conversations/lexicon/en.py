@@ -256,6 +256,25 @@ CUES: list[tuple[str, str, float]] = [
     ("disclosure", "i am in # grade", 0.7),
     ("disclosure", "after|before school", 0.3),
     ("disclosure", "my teacher|class|mom_says|dad_says", 0.25),
+    # 2.1.0: who the author is to the child (a stated family relation), what a secret is for
+    # (a surprise or present for a third person), fictive kin, and extortion in more wordings
+    ("kin", "its|it_is|this_is ~1 your ~1 auntie|aunty|aunt|uncle|grandma|grandpa|grandad|granddad|granny|gran|nana|nan|nanna|grandmother|grandfather|godmother|godfather|cousin", 0.5),
+    ("kin", "auntie|aunty|grandma|grandpa|grandad|granny|gran|nana|nan|uncle|godmother|godfather ~1 here", 0.5),
+    ("kin", "thanks|thank_you|love_you|bye|night|ok|okay|yes|hi|hello ~1 auntie|aunty|aunt|uncle|grandma|grandpa|grandad|granddad|granny|gran|nana|nan|nanna|grandmother|grandfather|godmother|godfather", 0.5),
+    ("kin", "love ~1 auntie|aunty|grandma|grandpa|grandad|granny|gran|nana|nan|uncle ~1 x|xx|xxx", 0.5),
+    ("surprise", "surprise|present|gift|cake|card|presents|gifts ~3 for ~1 her|him|them|mom|dad|your_mom|your_dad|your_sister|your_brother|grandma|grandpa|your_grandma|your_grandpa|the_teacher|your_teacher|coach|the_coach|everyone", 0.6),
+    ("surprise", "surprise party|birthday_party", 0.6),
+    ("surprise", "for ~1 her|his|their|mums|moms|dads|your_mums|your_moms|your_dads|grandmas|grandads|grandpas ~1 birthday|anniversary|retirement|wedding|party|30th|40th|50th|60th|70th", 0.6),
+    ("trust", "call me ~1 uncle|auntie|aunty|aunt|big_brother|big_sister|your_uncle|your_aunt", 0.45),
+    ("trust", "basically|like|practically ~1 your ~1 uncle|aunt|auntie|big_brother|big_sister|second_dad", 0.45),
+    ("trust", "old ~1 friend of your ~1 mom|mums|moms|dad|parents|family", 0.4),
+    ("coercion", "i have|got|saved|kept|still_have ~3 your ~2 voice_notes|voice_messages|voice_memos|audios|audio|recordings|recording|video|videos|vids|call|calls", 0.5),
+    ("coercion", "or ~4 whole|entire|all|everyone_in ~2 class|school|year|year_group|group|groupchat|group_chat|team|followers ~2 hears|sees|gets|will|finds_out|knows", 0.7),
+    ("coercion", "or ~2 i|it|they ~2 drop|post|send|leak|goes|go|lands|ends_up ~4 group|groupchat|group_chat|class|school|online|everyone", 0.7),
+    ("coercion", "gift_card*|gift_code*|apple_card*|steam_card*|codes|vouchers ~4 by|before|until|tonight|tomorrow", 0.45),
+    ("coercion", "nobody|no_one ~1 has_to|needs_to|must ~1 know|find_out|see ~3 if you", 0.6),
+    ("coercion", "dare ~1 block me", 0.5),
+    ("coercion", "if you ~3 i ~2 hurt|harm|kill myself", 0.8),
 ]
 
 AGE_PATTERNS: list[str] = [

@@ -181,6 +181,21 @@ CUES: list[tuple[str, str, float]] = [
     ("disclosure", "mis_padres|mi_mama|mi_papa|mi_madre|mi_padre ~2 trabajando|fuera|durmiendo|no_estan|no_esta", 0.5),
     ("disclosure", "estoy en ~1 # ~1 de ~1 primaria|eso|secundaria", 0.7),
     ("disclosure", "en el cole|al_salir_del_cole", 0.3),
+    # 2.1.0: parentesco, objeto de un secreto, parentesco ficticio, extorsión
+    ("kin", "soy ~1 la|el|tu ~1 tia|tio|abuela|abuelo|abu|yaya|prima|primo|madrina|padrino", 0.5),
+    ("kin", "gracias|besos|vale|ok|si|hola ~1 tia|tio|abuela|abuelo|abu|yaya|madrina|padrino", 0.5),
+    ("surprise", "sorpresa|regalo|tarta|tarjeta|regalos ~3 para ~1 mama|papa|tu_madre|tu_padre|la_abuela|el_abuelo|tu_hermana|tu_hermano|la_profe|el_profe|el_profesor|el_entrenador|ella|el|todos", 0.6),
+    ("surprise", "para ~1 su ~1 cumple|cumpleanos|aniversario|boda|despedida", 0.6),
+    ("surprise", "fiesta sorpresa", 0.6),
+    ("trust", "llamame ~1 tio|tia|hermano_mayor|hermana_mayor", 0.45),
+    ("trust", "como ~1 tu ~1 tio|tia|hermano_mayor|segundo_padre", 0.45),
+    ("trust", "amigo|amiga ~1 de ~1 tu ~1 madre|padre|familia|mama|papa", 0.4),
+    ("coercion", "tengo ~3 tus|tu|el|la ~2 audios|notas_de_voz|grabacion*|video|videos|llamada", 0.5),
+    ("coercion", "o ~4 toda|todo|todos ~3 clase|colegio|escuela|padres|amigos|grupo|seguidores", 0.7),
+    ("coercion", "o|si_no ~2 acaba|termina|sale|salen|va|van|lo_subo|lo_mando ~4 grupo|clase|colegio|internet|redes", 0.7),
+    ("coercion", "tarjetas_regalo|tarjeta_regalo|codigos_regalo|codigo_regalo|codigos ~4 antes|esta_noche|manana", 0.45),
+    ("coercion", "nadie ~1 tiene_que|tiene|debe ~2 enterarse|saber ~3 si", 0.6),
+    ("coercion", "me ~1 hago|hare ~1 dano", 0.75),
 ]
 
 AGE_PATTERNS: list[str] = [

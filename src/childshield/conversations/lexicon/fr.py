@@ -184,6 +184,22 @@ CUES: list[tuple[str, str, float]] = [
     ("disclosure", "mes|ma|mon parents|mere|pere|maman|papa ~2 au_travail|partis|sortis|dorment|pas_la", 0.5),
     ("disclosure", "je suis en ~1 6e|5e|4e|3e|sixieme|cinquieme|quatrieme|troisieme|cm2|cm1|6eme|5eme|4eme|3eme", 0.7),
     ("disclosure", "au_college|apres_lecole|apres_les_cours", 0.3),
+    # 2.1.0 : lien de parenté, but d'un secret, fausse parenté, extorsion
+    ("kin", "cest ~1 tata|tonton|tatie|mamie|papi|mamy|papy|marraine|parrain|ta_tante|ton_oncle|ta_grand_mere|ton_grand_pere|ta_cousine|ton_cousin|ta_marraine|ton_parrain", 0.5),
+    ("kin", "merci|bisous|ok|oui|coucou|salut ~1 tata|tonton|tatie|mamie|papi|mamy|papy|marraine|parrain", 0.5),
+    ("surprise", "surprise|cadeau|gateau|carte|cadeaux ~3 pour ~1 maman|papa|mamie|papi|elle|lui|ta_mere|ton_pere|ta_soeur|ton_frere|la_maitresse|le_prof|lentraineur|tout_le_monde", 0.6),
+    ("surprise", "pour ~1 son|leur ~1 anniversaire|anniv|mariage|depart", 0.6),
+    ("surprise", "fete surprise", 0.6),
+    ("trust", "appelle ~1 moi ~1 tonton|tata|grand_frere|grande_soeur", 0.45),
+    ("trust", "comme ~1 ton ~1 oncle|grand_frere|deuxieme_papa", 0.45),
+    ("trust", "ami|amie ~1 de ~1 ta ~1 mere|maman|famille", 0.4),
+    ("coercion", "jai|jai_garde|jai_encore ~3 tes|ta|ton ~2 vocaux|audios|enregistrement*|video|videos|appel", 0.5),
+    ("coercion", "jai ~2 video|videos|enregistrement*|vocaux ~3 ton|ta|tes", 0.5),
+    ("coercion", "ou|sinon ~4 toute|tout|tous ~3 classe|ecole|college|parents|amis|groupe|followers", 0.7),
+    ("coercion", "sinon|ou ~2 elle|il|ca|je ~3 finit|finira|part|partent|poste|envoie|balance ~4 groupe|classe|ecole|internet|reseaux", 0.7),
+    ("coercion", "cartes_cadeaux|carte_cadeau|codes_cadeaux|code_cadeau|codes ~4 avant|ce_soir|demain", 0.45),
+    ("coercion", "personne ~1 na|ne ~1 besoin|doit ~2 savoir ~3 si tu", 0.6),
+    ("coercion", "je ~1 me ~1 fais|ferai ~1 du ~1 mal", 0.75),
 ]
 
 AGE_PATTERNS: list[str] = [

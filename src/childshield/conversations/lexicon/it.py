@@ -179,6 +179,21 @@ CUES: list[tuple[str, str, float]] = [
     ("disclosure", "i_miei|mia_mamma|mio_papa|mia_madre|mio_padre ~2 lavoro|fuori|dormono|non_ci_sono", 0.5),
     ("disclosure", "faccio la prima|seconda|terza media", 0.7),
     ("disclosure", "dopo|prima scuola|la_scuola", 0.3),
+    # 2.1.0: parentela, scopo di un segreto, finta parentela, estorsione
+    ("kin", "sono ~1 la|il|tua|tuo ~1 nonna|nonno|zia|zio|cugina|cugino|madrina|padrino", 0.5),
+    ("kin", "grazie|baci|ok|si|ciao ~1 nonna|nonno|zia|zio|madrina|padrino", 0.5),
+    ("surprise", "sorpresa|regalo|torta|biglietto|regali ~3 per ~1 mamma|papa|la_mamma|il_papa|la_nonna|il_nonno|tua_madre|tuo_padre|tua_sorella|tuo_fratello|la_maestra|il_mister|lei|lui|tutti", 0.6),
+    ("surprise", "per ~1 il ~1 suo ~1 compleanno|anniversario|matrimonio", 0.6),
+    ("surprise", "festa ~1 a ~1 sorpresa", 0.6),
+    ("trust", "chiamami ~1 zio|zia|fratellone|sorellona", 0.45),
+    ("trust", "come ~1 tuo ~1 zio|fratello_maggiore|secondo_papa", 0.45),
+    ("trust", "amico|amica ~1 di ~1 tua ~1 madre|mamma|famiglia", 0.4),
+    ("coercion", "ho ~3 tuoi|tua|tuo|della_tua ~2 vocali|audio|registrazion*|video|videochiamata|chiamata", 0.5),
+    ("coercion", "o|altrimenti ~4 tutta|tutti ~3 classe|scuola|genitori|amici|gruppo|follower", 0.7),
+    ("coercion", "o|altrimenti ~2 finisce|finiscono|va|vanno|esce|escono|lo_mando|lo_pubblico ~4 gruppo|classe|scuola|internet|social", 0.7),
+    ("coercion", "carte_regalo|carta_regalo|codici_regalo|codice_regalo|codici ~4 entro|stasera|domani", 0.45),
+    ("coercion", "nessuno ~1 deve|ha_bisogno_di ~2 saperlo|sapere ~3 se", 0.6),
+    ("coercion", "se ~3 mi ~1 faccio ~1 del ~1 male", 0.75),
 ]
 
 AGE_PATTERNS: list[str] = [

@@ -177,6 +177,22 @@ CUES: list[tuple[str, str, float]] = [
     ("disclosure", "mijn ouders|moeder|vader|mama|papa ~2 werken|weg|slapen|niet_thuis", 0.5),
     ("disclosure", "ik zit in ~1 groep|klas #", 0.7),
     ("disclosure", "na|voor school", 0.3),
+    # 2.1.0: familieband, doel van een geheim, schijnfamilie, afpersing
+    ("kin", "met|hier_is ~1 tante|oom|oma|opa|je_tante|je_oom|je_oma|je_opa|peettante|peetoom", 0.5),
+    ("kin", "tante|oom|oma|opa ~1 hier", 0.5),
+    ("kin", "dankjewel|dank_je|bedankt|doei|oke|ok|ja|hoi ~1 tante|oom|oma|opa|peettante|peetoom", 0.5),
+    ("surprise", "verrassing|cadeau|taart|kaart|cadeaus ~3 voor ~1 mama|papa|oma|opa|haar|hem|je_moeder|je_vader|je_zus|je_broer|de_juf|de_meester|de_trainer|iedereen", 0.6),
+    ("surprise", "voor ~1 haar|zijn|mamas|papas ~1 verjaardag|jubileum|trouwdag|afscheid", 0.6),
+    ("surprise", "verrassingsfeest*", 0.6),
+    ("trust", "zeg ~2 oom|tante|grote_broer|grote_zus", 0.45),
+    ("trust", "als ~1 je ~1 oom|grote_broer|tweede_vader", 0.45),
+    ("trust", "vriend|vriendin ~1 van ~1 je ~1 moeder|mama|ouders|familie", 0.4),
+    ("coercion", "ik heb ~3 je ~2 spraakberichten|spraakbericht|audio|opname*|video|videos|gesprek", 0.5),
+    ("coercion", "of|anders ~4 hele|heel|alle ~3 klas|school|ouders|vrienden|groep|volgers", 0.7),
+    ("coercion", "of|anders ~2 hij|het|ze|ik ~3 komt|komen|gaat|gaan|zet|stuur ~4 groep|klassenapp|klas|school|internet|online", 0.7),
+    ("coercion", "cadeaukaarten|cadeaukaart|cadeaucodes|cadeaubonnen|codes ~4 voor|vanavond|morgen", 0.45),
+    ("coercion", "niemand ~1 hoeft|moet ~2 weten ~3 als", 0.6),
+    ("coercion", "ik ~1 doe ~1 mezelf|mijzelf ~1 iets|wat ~1 aan", 0.75),
 ]
 
 AGE_PATTERNS: list[str] = [

@@ -179,6 +179,21 @@ CUES: list[tuple[str, str, float]] = [
     ("disclosure", "jestem w ~1 # ~1 klasie", 0.7),
     ("disclosure", "chodze do ~1 # ~1 klasy", 0.7),
     ("disclosure", "po|przed szkole|szkola|lekcjach", 0.3),
+    # 2.1.0: pokrewieństwo, cel sekretu, fikcyjne pokrewieństwo, wymuszenia
+    ("kin", "tu ~1 ciocia|wujek|babcia|dziadek|twoja_ciocia|twoj_wujek|twoja_babcia|twoj_dziadek|kuzynka|kuzyn|chrzestna|chrzestny", 0.5),
+    ("kin", "dzieki|dziekuje|pa|ok|tak|czesc|kocham_cie ~1 ciociu|wujku|babciu|dziadku|ciocia|babcia|dziadek|wujek", 0.5),
+    ("surprise", "niespodzian*|prezent|tort|kartk*|prezenty ~3 dla ~1 mamy|taty|babci|dziadka|niej|niego|twojej_mamy|twojego_taty|siostry|brata|pani|trenera|wszystkich", 0.6),
+    ("surprise", "na ~1 jej|jego|mamy|taty ~1 urodziny|imieniny|rocznice|pozegnanie", 0.6),
+    ("surprise", "przyjecie|impreza ~1 niespodzian*", 0.6),
+    ("trust", "mow ~1 mi ~1 wujek|wujku|ciocia|ciociu|brat", 0.45),
+    ("trust", "jak ~1 twoj ~1 wujek|starszy_brat|drugi_tata", 0.45),
+    ("trust", "znajomy|znajoma|przyjaciel|przyjaciolka|starym_znajomym|stara_znajoma ~2 twojej ~1 mamy|matki|rodziny", 0.4),
+    ("coercion", "mam ~3 twoje|twoja|twoich ~2 glosowki|glosowke|nagrania|nagranie|filmik|wideo", 0.5),
+    ("coercion", "mam ~2 nagranie|nagrania|glosowki|filmik|wideo ~3 twojej|twojego|twoich|toba", 0.5),
+    ("coercion", "albo|bo|inaczej ~4 cala|caly|wszyscy ~2 klasa|szkola|rodzice|znajomi|grupa", 0.7),
+    ("coercion", "albo|bo|inaczej ~2 wyladuje|pojdzie|idzie|ida|wrzuce|wysle ~4 grupie|grupy|klasy|szkoly|neta|internet", 0.7),
+    ("coercion", "podarunkow*|kody|kod ~4 do|dzisiaj|jutra", 0.45),
+    ("coercion", "nikt ~1 nie ~1 musi|bedzie ~2 wiedziec ~3 jesli|jak", 0.6),
 ]
 
 AGE_PATTERNS: list[str] = [
