@@ -278,8 +278,13 @@ class Side:
         )
 
 
+_KINDS = ("whole", "pair", "pairlow")
+
+
 def _kind(label: str) -> str:
-    return "pair" if label.startswith("pair") else "whole"
+    """``whole``, ``pair`` (window of quality >= 70) or ``pairlow`` (a low-detail window)."""
+    kind = label.split(":", 1)[0]
+    return kind if kind in ("pair", "pairlow") else "whole"
 
 
 def matched_pairs(
@@ -299,8 +304,8 @@ def matched_pairs(
         for b, lb in enumerate(qnames):
             t = robust.pair_threshold(la, lb, PLAIN_THRESHOLD)
             table[a, b] = -1 if t is None else t
-    ipair = np.array([_kind(n) == "pair" for n in inames])[il]
-    qpair_all = np.array([_kind(n) == "pair" for n in qnames])[ql]
+    ikind = np.array([_KINDS.index(_kind(n)) for n in inames], np.int64)[il]
+    qkind_all = np.array([_KINDS.index(_kind(n)) for n in qnames], np.int64)[ql]
     out: set[tuple[int, int]] = set()
     isum = ib.sum(1)
     for start in range(0, len(qb), 4000):
@@ -310,12 +315,10 @@ def matched_pairs(
         ii, jj = np.nonzero(d <= limit)
         out.update(zip(io_[ii].tolist(), qo[start + jj].tolist(), strict=True))
         unrelated = (io_[:, None] != source[qo[start : start + 4000]][None, :]) & (limit >= 0)
-        qpair = qpair_all[start : start + 4000]
-        for kind, mask in (
-            ("whole", ~ipair[:, None] & ~qpair[None, :]),
-            ("pair", ipair[:, None] & qpair[None, :]),
-        ):
-            sel = d[mask & unrelated]
+        # the pair's class: the "largest" of its two kinds (whole < pair < pairlow)
+        cls = np.maximum(ikind[:, None], qkind_all[None, start : start + 4000])
+        for no, kind in enumerate(_KINDS):
+            sel = d[(cls == no) & unrelated]
             if sel.size:
                 margin[kind] = min(margin.get(kind, 256), int(sel.min()))
     return out
@@ -439,8 +442,10 @@ def write(result: dict[str, object], out: Path, quick: bool) -> None:
     )
     lines += [
         "",
-        "Closest distance between hashes of unrelated images (all splits; thresholds: `full` vs"
-        f" `full` {PLAIN_THRESHOLD}, any other pair {robust.STRICT_THRESHOLD}): plain PDQ"
+        "Closest distance between hashes of unrelated images that the rule compares (all"
+        f" splits; thresholds: `full` vs `full` {PLAIN_THRESHOLD}, pairs involving a low-detail"
+        f" window (`pairlow`) {robust.LOW_WINDOW_THRESHOLD}, any other pair"
+        f" {robust.STRICT_THRESHOLD}): plain PDQ"
         f" {result['plain_pdq/closest_unrelated']}, childshield"
         f" {result['childshield/closest_unrelated']}.",
         "",

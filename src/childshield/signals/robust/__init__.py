@@ -4,22 +4,27 @@ Plain PDQ compares one hash of the whole picture, so a 5 % crop, a letterbox, a 
 90-degree turn gives an unrelated hash. This module computes a few extra PDQ hashes on each side
 (pure, no storage) and a rule for which (query variant, indicator variant) pairs may match:
 
-==================  =====================================  =====================================
-variant             indicator side (stored, <= 16)          query side (searched, <= 40)
-==================  =====================================  =====================================
-``full``            plain PDQ of the image (always first)   plain PDQ and its 7 dihedral turns
-``trim``            PDQ without flat-colour borders         the same, with its 7 dihedral turns
-``pair:NN``         PDQ of a window anchored on two         the same windows, from more corners;
-                    corners (see ``_frames``), <= 14         an undecided orientation adds flips
-==================  =====================================  =====================================
+===================  ====================================  =====================================
+variant              indicator side (stored, <= 29)         query side (searched, <= 67)
+===================  ====================================  =====================================
+``full``             plain PDQ of the image (always first)  plain PDQ and its 7 dihedral turns
+``trim``             PDQ without flat-colour borders        the same, with its 7 dihedral turns
+``band:top|bottom``  PDQ without the top / bottom quarter   the same (captions written over it)
+``value``            PDQ of the HSV value channel           the same (hue rotations)
+``pair:NN``          PDQ of a window anchored on two        the same windows, from more corners;
+                     corners (see ``_frames``), <= 24        an undecided orientation adds flips
+``pairlow:NN``       the same, window quality 50-69         the same
+===================  ====================================  =====================================
 
 The plain pair (``full`` against ``full``) matches within the bank's threshold (31 by default),
-exactly as plain PDQ does. Every other pair, a turned or trimmed whole picture or a window
-against a window, is held to the stricter :data:`STRICT_THRESHOLD` (24 bits): each image pair
-gives up to ~30 such whole-picture pairs and ~450 window pairs, so each must be less likely to
-collide by chance. Whole-picture and window hashes are never compared with each other.
+exactly as plain PDQ does. Every other pair, a turned or trimmed whole picture, a band against
+the same band, ``value`` against ``value`` or a window against a window, is held to the
+stricter :data:`STRICT_THRESHOLD` (24 bits): each image pair gives up to ~40 such whole-picture
+pairs and ~1,000 window pairs, so each must be less likely to collide by chance. A low-detail
+window (``pairlow``) is held to :data:`LOW_WINDOW_THRESHOLD` (10 bits). Whole-picture and window
+hashes are never compared with each other.
 
-Windows with PDQ quality below :data:`WINDOW_QUALITY_MIN` (70) and other variants below
+Windows with PDQ quality below :data:`LOW_WINDOW_QUALITY_MIN` (50) and other variants below
 :data:`QUALITY_MIN` (50) are dropped, except ``full``, which is always
 returned first so that callers see the picture's own quality; :func:`low_information` says when a
 picture as a whole carries too little information to match (flat, or smaller than

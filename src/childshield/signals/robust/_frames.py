@@ -11,7 +11,8 @@ Border trimming
 Pair frames (the crop/rotation/scale-invariant part)
     PDQ does not survive cropping: a 2 % shift already moves a hash by ~60 bits. Instead of
     guessing crop offsets, both sides anchor windows on the content itself. Corners are found
-    with a Shi-Tomasi detector (sub-pixel peaks); every pair of strong corners at a moderate
+    with a Shi-Tomasi detector (sub-pixel peaks, spread over the picture by adaptive
+    non-maximal suppression); every pair of strong corners at a moderate
     distance defines a similarity frame: centre = midpoint, x-axis = the vector between them,
     side = :data:`FRAME_SCALE` times their distance. The window sampled in that frame is the
     same picture content after any crop that keeps both corners, any resize, and any rotation,
@@ -43,6 +44,7 @@ SIGMA_D, SIGMA_I = 1.5, 3.0
 """Corner detector: derivative and integration scales, in working-copy pixels."""
 _LEAN_MARGIN = 0.05
 ANMS_ROBUST = 0.9
+"""A corner suppresses weaker ones only when it is more than 1 / ANMS_ROBUST times as strong."""
 _CANDIDATES = 400
 
 
@@ -152,7 +154,8 @@ def trim_box(lum: np.ndarray) -> tuple[int, int, int, int]:
 
 
 def corners(lum: np.ndarray, limit: int = 20) -> list[Corner]:
-    """Up to ``limit`` strongest Shi-Tomasi corners, sub-pixel, at least 3 % of the side apart."""
+    """Up to ``limit`` Shi-Tomasi corners, sub-pixel, at least 3 % of the side apart, spread over
+    the picture (see :func:`_spread`); returned strongest first."""
     h, w = lum.shape
     if h < 24 or w < 24:
         return []
