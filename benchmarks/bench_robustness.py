@@ -249,22 +249,13 @@ def _bits(hexes: list[str]) -> np.ndarray:
     return np.unpackbits(raw, axis=1).astype(np.float32)
 
 
-# variant classes: 0 = plain `full`, 1 = other whole-picture variant (turns, trim), 2 = window
-_IND_REP = ("full", "trim", "pair:00")
-_QRY_REP = ("full", "full:rot90", "pair:00")
-
-
-def _class(v: robust.Variant) -> int:
-    return 0 if v.label == "full" else 2 if v.kind == "pair" else 1
-
-
 class Side:
-    """All hashes of one side: bit rows, owner (image or query number), variant class."""
+    """All hashes of one side: bit rows, owner (image or query number), variant label."""
 
     def __init__(self) -> None:
         self.hexes: list[str] = []
         self.owner: list[int] = []
-        self.cls: list[int] = []
+        self.labels: list[str] = []
 
     def add(self, owner: int, variants: list[robust.Variant]) -> None:
         for v in variants:
@@ -272,10 +263,28 @@ class Side:
                 continue
             self.hexes.append(v.pdq)
             self.owner.append(owner)
-            self.cls.append(_class(v))
+            self.labels.append(v.label)
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return _bits(self.hexes), np.array(self.owner, np.int64), np.array(self.cls, np.int64)
+    def arrays(self, plain_only: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+        """Bits, owners and label numbers (into the returned label list) of the kept hashes."""
+        keep = [i for i, lb in enumerate(self.labels) if not plain_only or lb == "full"]
+        names = sorted({self.labels[i] for i in keep})
+        number = {lb: n for n, lb in enumerate(names)}
+        return (
+            _bits([self.hexes[i] for i in keep]),
+            np.array([self.owner[i] for i in keep], np.int64),
+            np.array([number[self.labels[i]] for i in keep], np.int64),
+            names,
+        )
+
+
+_KINDS = ("whole", "pair", "pairlow")
+
+
+def _kind(label: str) -> str:
+    """``whole``, ``pair`` (window of quality >= 70) or ``pairlow`` (a low-detail window)."""
+    kind = label.split(":", 1)[0]
+    return kind if kind in ("pair", "pairlow") else "whole"
 
 
 def matched_pairs(
@@ -283,34 +292,33 @@ def matched_pairs(
 ) -> set[tuple[int, int]]:
     """(indicator image, query) pairs with at least one accepted variant pair.
 
+    The rule is robust.pair_threshold itself, tabulated over every (stored label, query label).
     ``source[q]`` is the image query q was made from; ``margin`` receives the closest distance
-    between hashes of UNRELATED images, for whole-picture and for window variants.
+    between hashes of UNRELATED images that the rule compares, for whole-picture and for window
+    variants.
     """
-    ib, io_, ic = ind.arrays()
-    qb, qo, qc = qry.arrays()
-    if plain_only:  # plain PDQ: the `full` hashes only, the bank threshold
-        ib, io_, ic = ib[ic == 0], io_[ic == 0], ic[ic == 0]
-        qb, qo, qc = qb[qc == 0], qo[qc == 0], qc[qc == 0]
-    table = np.full((3, 3), -1, np.int64)  # the rule, per (indicator class, query class)
-    for a, la in enumerate(_IND_REP):
-        for b, lb in enumerate(_QRY_REP):
+    ib, io_, il, inames = ind.arrays(plain_only)
+    qb, qo, ql, qnames = qry.arrays(plain_only)
+    table = np.full((len(inames), len(qnames)), -1, np.int64)
+    for a, la in enumerate(inames):
+        for b, lb in enumerate(qnames):
             t = robust.pair_threshold(la, lb, PLAIN_THRESHOLD)
             table[a, b] = -1 if t is None else t
+    ikind = np.array([_KINDS.index(_kind(n)) for n in inames], np.int64)[il]
+    qkind_all = np.array([_KINDS.index(_kind(n)) for n in qnames], np.int64)[ql]
     out: set[tuple[int, int]] = set()
     isum = ib.sum(1)
     for start in range(0, len(qb), 4000):
         q = qb[start : start + 4000]
         d = isum[:, None] + q.sum(1)[None, :] - 2.0 * (ib @ q.T)
-        qcc = qc[start : start + 4000]
-        ii, jj = np.nonzero(d <= table[ic[:, None], qcc[None, :]])
+        limit = table[il[:, None], ql[None, start : start + 4000]]
+        ii, jj = np.nonzero(d <= limit)
         out.update(zip(io_[ii].tolist(), qo[start + jj].tolist(), strict=True))
-        unrelated = io_[:, None] != source[qo[start : start + 4000]][None, :]
-        ipair, qpair = ic == 2, qcc == 2
-        for kind, mask in (
-            ("whole", ~ipair[:, None] & ~qpair[None, :]),
-            ("pair", ipair[:, None] & qpair[None, :]),
-        ):
-            sel = d[mask & unrelated]
+        unrelated = (io_[:, None] != source[qo[start : start + 4000]][None, :]) & (limit >= 0)
+        # the pair's class: the "largest" of its two kinds (whole < pair < pairlow)
+        cls = np.maximum(ikind[:, None], qkind_all[None, start : start + 4000])
+        for no, kind in enumerate(_KINDS):
+            sel = d[(cls == no) & unrelated]
             if sel.size:
                 margin[kind] = min(margin.get(kind, 256), int(sel.min()))
     return out
@@ -434,8 +442,10 @@ def write(result: dict[str, object], out: Path, quick: bool) -> None:
     )
     lines += [
         "",
-        "Closest distance between hashes of unrelated images (all splits; thresholds: `full` vs"
-        f" `full` {PLAIN_THRESHOLD}, any other pair {robust.STRICT_THRESHOLD}): plain PDQ"
+        "Closest distance between hashes of unrelated images that the rule compares (all"
+        f" splits; thresholds: `full` vs `full` {PLAIN_THRESHOLD}, pairs involving a low-detail"
+        f" window (`pairlow`) {robust.LOW_WINDOW_THRESHOLD}, any other pair"
+        f" {robust.STRICT_THRESHOLD}): plain PDQ"
         f" {result['plain_pdq/closest_unrelated']}, childshield"
         f" {result['childshield/closest_unrelated']}.",
         "",

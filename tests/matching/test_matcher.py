@@ -208,6 +208,40 @@ def test_video_frames_raw_hits_and_pair_rule(
     assert strict.match_pdq([query])[0] == []
 
 
+def test_robust_variant_kinds_through_the_index(
+    database: Database, tmp_path: Path, rng: random.Random
+) -> None:
+    """The default rule on real index hits: a band meets only the same band, ``value`` only
+    ``value``, and a low-detail window (``pairlow``) only within 10 bits."""
+    service = BankService(database)
+    service.create("images", threshold=31)
+    band, value, low = random_pdq(rng), random_pdq(rng), random_pdq(rng)
+    image = IndicatorRecord(
+        "pdq",
+        random_pdq(rng),
+        "image",
+        hashes=(
+            HashRecord(band, "band:top"),
+            HashRecord(value, "value"),
+            HashRecord(low, "pairlow:01"),
+        ),
+    )
+    (image_id,) = add(service, "images", image)
+    matcher = Matcher(database, index_dir=tmp_path / "index")
+
+    def matched(value_hex: str, variant: str) -> list[int]:
+        return [m.indicator for m in matcher.match_image_variants([PdqQuery(value_hex, variant)])]
+
+    assert matched(flip(band, 20, rng), "band:top") == [image_id]
+    assert matched(flip(band, 2, rng), "band:bottom") == []
+    assert matched(flip(band, 2, rng), "full") == []
+    assert matched(flip(value, 20, rng), "value") == [image_id]
+    assert matched(flip(value, 2, rng), "full:rot90") == []
+    assert matched(flip(low, 8, rng), "pair:07/fx") == [image_id]
+    assert matched(flip(low, 16, rng), "pair:07") == []  # within 24, but a low-detail window
+    assert matched(flip(low, 2, rng), "full") == []
+
+
 def test_exact_signals_and_bad_queries(database: Database, tmp_path: Path) -> None:
     service = BankService(database)
     service.create("test-indicators")

@@ -10,7 +10,7 @@ import io
 import numpy as np
 import pdqhash
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from childshield.signals import robust
 from childshield.signals.robust import (
@@ -117,6 +117,10 @@ def test_full_variant_is_plain_pdq_and_counts_are_bounded(
         assert all(v.quality >= robust.QUALITY_MIN for v in ind[1:] + qry[1:])
         windows = [v for v in ind + qry if v.kind == "pair"]
         assert windows and all(v.quality >= robust.WINDOW_QUALITY_MIN for v in windows)
+        low = [v for v in ind + qry if v.kind == "pairlow"]
+        assert all(
+            robust.LOW_WINDOW_QUALITY_MIN <= v.quality < robust.WINDOW_QUALITY_MIN for v in low
+        )
         assert len({v.label for v in ind}) == len(ind)
 
 
@@ -248,6 +252,16 @@ def test_pair_threshold_holds_windows_to_a_stricter_distance() -> None:
     assert pair_threshold("pair:03", "pair:11", 10) == 10
     assert pair_threshold("full", "pair:00", 31) is None
     assert pair_threshold("pair:00", "trim:fliplr", 31) is None
+    low = robust.LOW_WINDOW_THRESHOLD
+    assert low < STRICT_THRESHOLD
+    assert pair_threshold("pairlow:03", "pair:11/fx", 31) == low  # a low-quality window
+    assert pair_threshold("pair:03", "pairlow:11", 31) == low
+    assert pair_threshold("pairlow:03", "full", 31) is None
+    assert pair_threshold("band:top", "band:top", 31) == STRICT_THRESHOLD
+    assert pair_threshold("band:top", "band:bottom", 31) is None  # a band only meets itself
+    assert pair_threshold("band:top", "full", 31) is None
+    assert pair_threshold("value", "value", 31) == STRICT_THRESHOLD
+    assert pair_threshold("value", "full:rot90", 31) is None
     assert robust.search_radius(31) == 31
 
 
@@ -302,3 +316,113 @@ def test_caption_bar_is_trimmed_but_a_plaid_is_not(
     yy, xx = np.mgrid[0:300, 0:400]
     plaid = ((xx // 20 + yy // 20) % 2 * 200 + 30).astype(np.uint8)
     assert all(v.kind != "trim" for v in indicator_variants(Image.fromarray(plaid)))
+
+
+def _hue_rotated(img: Image.Image, shift: int) -> Image.Image:
+    hsv = np.asarray(img.convert("HSV")).copy()
+    hsv[..., 0] = (hsv[..., 0].astype(np.int32) + shift) % 256
+    return Image.fromarray(hsv, "HSV").convert("RGB")
+
+
+def _caption_over(img: Image.Image, text: str, top: bool) -> Image.Image:
+    """Meme-style caption written over the top or bottom of the picture itself."""
+    out = img.copy()
+    font = ImageFont.load_default(size=max(12, img.height // 10))
+    y = round(img.height * (0.04 if top else 0.84))
+    ImageDraw.Draw(out).text(
+        (img.width // 20, y), text, font=font, fill="white", stroke_width=2, stroke_fill="black"
+    )
+    return out
+
+
+def test_caption_over_the_picture_matches_through_the_untouched_band(
+    originals: dict[str, Image.Image], stored: dict[str, list[Variant]]
+) -> None:
+    for name in ("astronaut", "drawn-1"):
+        for top in (True, False):
+            query = query_variants(_caption_over(originals[name], "MONDAY AGAIN", top))
+            found = _matches(stored[name], query)
+            assert found, (name, top)
+            band = "band:top" if top else "band:bottom"
+            by_label = {v.label: v.pdq for v in query}
+            stored_band = next(v.pdq for v in stored[name] if v.label == band)
+            assert _distance(by_label[band], stored_band) <= STRICT_THRESHOLD
+
+
+def test_hue_rotation_matches_through_the_value_channel(
+    originals: dict[str, Image.Image], stored: dict[str, list[Variant]]
+) -> None:
+    img = originals["drawn-2"]
+    rotated = query_variants(_hue_rotated(img, 110))
+    plain = _distance(rotated[0].pdq, stored["drawn-2"][0].pdq)
+    value = {v.label: v.pdq for v in rotated}["value"]
+    stored_value = next(v.pdq for v in stored["drawn-2"] if v.label == "value")
+    assert _distance(value, stored_value) <= 4 < BANK_THRESHOLD < plain
+    assert _matches(stored["drawn-2"], rotated)
+    grey = img.convert("L").convert("RGB")  # a grey picture has no separate value variant
+    assert all(v.label != "value" for v in indicator_variants(grey) + query_variants(grey))
+
+
+def test_corners_spread_over_the_picture_not_only_its_busiest_part() -> None:
+    """A dense block of text in one corner must not take every corner (ANMS)."""
+    img = _drawn(7).resize((480, 360))
+    d = ImageDraw.Draw(img)
+    d.rectangle([0, 0, 150, 110], fill="white")
+    for row in range(6):
+        d.text((4, 4 + 17 * row), "KLMNWXYZ" * 2, fill="black")
+    work = robust._frames.working_copy(img)
+    found = robust._frames.corners(work.lum, 32)
+    scale = work.lum.shape[1] / img.width
+    outside = [c for c in found if c.x > 160 * scale or c.y > 120 * scale]
+    assert len(found) == 32 and len(outside) >= 20
+
+
+def _rotated_inner(img: Image.Image, angle: float) -> Image.Image:
+    """Rotate by ``angle`` degrees and keep a centred upright rectangle inside the picture."""
+    out = img.rotate(angle, resample=Image.Resampling.BICUBIC)
+    w, h = img.size
+    keep = 1 - 2.2 * abs(np.sin(np.radians(angle)))
+    dx, dy = w * (1 - keep) / 2, h * (1 - keep) / 2
+    return out.crop((round(dx), round(dy), round(w - dx), round(h - dy)))
+
+
+def _resized_jpeg(img: Image.Image) -> Image.Image:
+    buf = io.BytesIO()
+    img.resize((img.width // 2, img.height // 2), Image.Resampling.BILINEAR).save(
+        buf, "JPEG", quality=40
+    )
+    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+
+
+MIXED_EDITS = {
+    "crop-left-top": lambda im: _crop(im, 0.14, 0.09, 0.0, 0.0),
+    "crop-right-bottom": lambda im: _crop(im, 0.0, 0.0, 0.11, 0.16),
+    "caption-over": lambda im: _caption_over(im, "LOOK AT THIS", top=False),
+    "caption-bar": lambda im: _caption_bar(im, "look at this view"),
+    "hue": lambda im: _hue_rotated(im, 70),
+    "rotate-6": lambda im: _rotated_inner(im, 6.0),
+    "rotate-minus-4": lambda im: _rotated_inner(im, -4.0),
+    "pad-grey-30%": lambda im: _pad(im, 0.30, (128, 128, 128), vertical=False),
+    "mirror+crop": lambda im: _crop(im.transpose(Image.Transpose.FLIP_LEFT_RIGHT), 0.1, 0, 0, 0),
+    "resize+jpeg": _resized_jpeg,
+}
+
+
+def test_recall_on_mixed_edits_with_no_false_match(
+    originals: dict[str, Image.Image], stored: dict[str, list[Variant]]
+) -> None:
+    """Each original edited ten ways: most copies match their own original and none matches
+    another picture (the pinned share is below what the robustness benchmark measures)."""
+    queries = {
+        (name, edit): query_variants(fn(img))
+        for name, img in originals.items()
+        for edit, fn in MIXED_EDITS.items()
+    }
+    missed = []
+    for (name, edit), query in queries.items():
+        for other, variants in stored.items():
+            found = bool(_matches(variants, query))
+            if other == name and not found:
+                missed.append((name, edit))
+            assert other == name or not found, ("false match", other, name, edit)
+    assert len(missed) <= 0.1 * len(queries), missed

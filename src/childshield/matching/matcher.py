@@ -38,11 +38,14 @@ PairRule = Callable[[str, str, int], int | None]
 that pair counts, or None when the pair never counts."""
 
 
+_ROBUST_KINDS = ("full", "trim", "band", "value", "pair", "pairlow")
+
+
 def _robust_label(label: str) -> str:
-    """A label robust's rule knows: ``full``/``trim``/``pair`` kinds as they are; a video
-    frame (``frame``) and any other whole-picture label (e.g. from a foreign JSONL file) as
-    ``full``."""
-    return label if label.split(":", 1)[0] in ("full", "trim", "pair") else "full"
+    """A label robust's rule knows: its kinds (``full``, ``trim``, ``band``, ``value``,
+    ``pair``, ``pairlow``) as they are; a video frame (``frame``) and any other whole-picture
+    label (e.g. from a foreign JSONL file) as ``full``."""
+    return label if label.split(":", 1)[0] in _ROBUST_KINDS else "full"
 
 
 def robust_pair_rule(query_variant: str, index_variant: str, threshold: int) -> int | None:

@@ -11,7 +11,8 @@ Border trimming
 Pair frames (the crop/rotation/scale-invariant part)
     PDQ does not survive cropping: a 2 % shift already moves a hash by ~60 bits. Instead of
     guessing crop offsets, both sides anchor windows on the content itself. Corners are found
-    with a Shi-Tomasi detector (sub-pixel peaks); every pair of strong corners at a moderate
+    with a Shi-Tomasi detector (sub-pixel peaks, spread over the picture by adaptive
+    non-maximal suppression); every pair of strong corners at a moderate
     distance defines a similarity frame: centre = midpoint, x-axis = the vector between them,
     side = :data:`FRAME_SCALE` times their distance. The window sampled in that frame is the
     same picture content after any crop that keeps both corners, any resize, and any rotation,
@@ -42,6 +43,9 @@ _MAX_TRIM = 0.45
 SIGMA_D, SIGMA_I = 1.5, 3.0
 """Corner detector: derivative and integration scales, in working-copy pixels."""
 _LEAN_MARGIN = 0.05
+ANMS_ROBUST = 0.9
+"""A corner suppresses weaker ones only when it is more than 1 / ANMS_ROBUST times as strong."""
+_CANDIDATES = 400
 
 
 @dataclass(frozen=True)
@@ -150,7 +154,8 @@ def trim_box(lum: np.ndarray) -> tuple[int, int, int, int]:
 
 
 def corners(lum: np.ndarray, limit: int = 20) -> list[Corner]:
-    """Up to ``limit`` strongest Shi-Tomasi corners, sub-pixel, at least 3 % of the side apart."""
+    """Up to ``limit`` Shi-Tomasi corners, sub-pixel, at least 3 % of the side apart, spread over
+    the picture (see :func:`_spread`); returned strongest first."""
     h, w = lum.shape
     if h < 24 or w < 24:
         return []
@@ -173,23 +178,37 @@ def corners(lum: np.ndarray, limit: int = 20) -> list[Corner]:
     if len(ys) == 0:
         return []
     vals = lam[ys, xs]
-    order = np.lexsort((xs, ys, -vals))  # strongest first; ties broken by position
-    floor = float(vals.max()) * 0.01
-    spacing2 = (0.03 * max(w, h)) ** 2
+    keep = vals >= float(vals.max()) * 0.01
+    ys, xs, vals = ys[keep], xs[keep], vals[keep]
+    order = np.lexsort((xs, ys, -vals))[:_CANDIDATES]  # strongest first; ties by position
+    ys, xs, vals = ys[order], xs[order], vals[order]
+    pick = _spread(xs, ys, vals, limit, 0.03 * max(w, h))
     out: list[Corner] = []
-    for i in order:
-        v = float(vals[i])
-        if v < floor:
-            break
+    for i in pick:
         yi, xi = int(ys[i]), int(xs[i])
-        if any((xi - k.x) ** 2 + (yi - k.y) ** 2 < spacing2 for k in out):
-            continue
         dx = _vertex(lam[yi, xi - 1], lam[yi, xi], lam[yi, xi + 1])
         dy = _vertex(lam[yi - 1, xi], lam[yi, xi], lam[yi + 1, xi])
-        out.append(Corner(xi + dx, yi + dy, v))
-        if len(out) >= limit:
-            break
+        out.append(Corner(xi + dx, yi + dy, float(vals[i])))
     return out
+
+
+def _spread(
+    xs: np.ndarray, ys: np.ndarray, vals: np.ndarray, limit: int, spacing: float
+) -> list[int]:
+    """Adaptive non-maximal suppression: the ``limit`` corners farthest from a clearly stronger
+    one (strength above vals / ANMS_ROBUST), so that corners spread over the whole picture
+    instead of crowding on its one most contrasted feature (a caption, a logo). Candidates
+    closer than ``spacing`` to a stronger one are dropped. Input is sorted strongest first."""
+    n = len(vals)
+    d2 = (xs[:, None] - xs[None, :]) ** 2.0 + (ys[:, None] - ys[None, :]) ** 2.0
+    stronger = vals[None, :] * ANMS_ROBUST > vals[:, None]
+    np.fill_diagonal(stronger, False)
+    radius = np.where(stronger, d2, np.inf).min(axis=1)
+    radius[0] = np.inf
+    ok = radius >= spacing * spacing
+    idx = np.nonzero(ok)[0]
+    order = idx[np.lexsort((idx, -radius[idx]))][:limit]
+    return sorted(int(i) for i in order) if n else []
 
 
 def _vertex(a: float, b: float, c: float) -> float:
