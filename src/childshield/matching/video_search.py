@@ -123,11 +123,8 @@ def match_video_file(
         frames = hash_frames(path, frame_interval=frame_interval, robust=True)
     except ChildshieldError as exc:
         return {"path": str(path), "error": exc.message, "error_type": exc.slug}
-    return {
-        "path": str(path),
-        "media": "video",
-        "matches": [m.to_dict() for m in matcher.match(frames)],
-    }
+    return {"path": str(path), "media": "video",
+            "matches": [m.to_dict() for m in matcher.match(frames)]}
 
 
 __all__ = [
