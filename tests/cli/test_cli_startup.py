@@ -73,3 +73,34 @@ def test_match_hashes_loads_neither_numba_nor_other_verbs(tmp_path: Path) -> Non
     assert [len(r["matches"]) for r in results[-2:]] == [1, 0]
     assert results[-2]["matches"][0]["distance"] == 0
     assert lines[-1] == "[]"
+
+
+def test_hash_loads_pillow_heif_only_for_heif_files(tmp_path: Path) -> None:
+    """A PNG is hashed without importing pillow-heif; a HEIC file in a fresh process (no
+    opener registered beforehand) is still read."""
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    pixels = (np.indices((96, 128)).sum(axis=0) * 3 % 256).astype(np.uint8)
+    picture = Image.fromarray(np.stack([pixels, pixels[::-1], pixels[:, ::-1]], axis=2))
+    png, heic = tmp_path / "p.png", tmp_path / "p.heic"
+    picture.save(png)
+    picture.save(heic, format="HEIF", quality=95)
+    script = (
+        "import json, sys\n"
+        "from childshield.signals import hash_files\n"
+        "png = list(hash_files([sys.argv[1]], workers=1))[0]\n"
+        "print('pillow_heif' in sys.modules)\n"
+        "heic = list(hash_files([sys.argv[2]], workers=1))[0]\n"
+        "print(json.dumps([png.get('media'), heic.get('media'), heic.get('error')]))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(png), str(heic)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    ).stdout.splitlines()
+    assert out[0] == "False"
+    assert json.loads(out[1]) == ["image", "image", None]
