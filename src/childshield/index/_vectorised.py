@@ -123,10 +123,10 @@ def probe_search(
             chosen = probes[a:b]
             span = lengths[chosen]
             j = _expand(starts[chosen], span)
-            close = np.bitwise_count(others[t, j] ^ np.repeat(other[chosen], span))
+            close = np.bitwise_count(np.take(others[t], j) ^ np.repeat(other[chosen], span))
             keep = np.flatnonzero(close <= np.repeat(budgets[chosen], span))
             owner = chosen[np.searchsorted(np.cumsum(span), keep, side="right")]
-            rows = positions[t, j[keep]].astype(np.int64)
+            rows = np.take(positions[t], j[keep]).astype(np.int64)
             qi = owner // n_probes
             inside = rows < n  # only a corrupt file has rows outside; never read them
             rows, qi = rows[inside], qi[inside]
