@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from childshield.errors import ConflictError, InputError, NotFoundError
@@ -295,6 +295,16 @@ def _hash_row(indicator_id: int, item: HashRecord) -> dict[str, object]:
     }
 
 
+# One index lookup per value (LATERAL ... LIMIT 1 is never flattened into a join). A plain
+# IN list is planned, while the table's statistics predate the import, as a scan of the
+# bank's whole (bank_id, signal) range filtered by value: quadratic in the size of an import.
+_EXISTING_PG = text(
+    "SELECT v.value, i.id, i.status FROM unnest(CAST(:values AS text[])) AS v(value) "
+    "CROSS JOIN LATERAL (SELECT id, status FROM indicators WHERE bank_id = :bank "
+    "AND signal = :signal AND value = v.value LIMIT 1) AS i"
+)
+
+
 def _existing_ids(
     session: Session, bank_id: int, keys: set[tuple[str, str]]
 ) -> dict[tuple[str, str], tuple[int, str]]:
@@ -312,6 +322,10 @@ def _existing_ids(
                     "SELECT value, id, status FROM indicators WHERE bank_id = ? AND signal = ? "
                     f"AND value IN ({marks})",
                     (bank_id, signal, *chunk),
+                )
+            elif connection.dialect.name == "postgresql":
+                rows = session.execute(
+                    _EXISTING_PG, {"values": list(chunk), "bank": bank_id, "signal": signal}
                 )
             else:
                 rows = session.execute(
