@@ -30,6 +30,7 @@ SCAN_PAIRS = 1 << 20  # (query, code) pairs compared per numpy pass in a scan
 # KERNEL_LOAD_ENTRIES entries in numpy; numba is then ~5x cheaper per entry.
 KERNEL_LOAD_ENTRIES = 60_000_000
 SCAN_PAIR_COST = 2
+CALL_COST = 100_000  # fixed cost of searching one segment in numpy (~1 ms: ~400 numpy calls)
 _spent = 0
 
 
@@ -169,6 +170,7 @@ def scan_search(
 
 
 __all__ = [
+    "CALL_COST",
     "KERNEL_LOAD_ENTRIES",
     "N_KEYS",
     "N_TABLES",

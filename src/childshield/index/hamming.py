@@ -253,6 +253,7 @@ class HammingIndex:
         nq = q64.shape[0]
         plans = [(s, plan_for(radius, len(s), strategy)) for s in self._segments if s.live]
         work = float(nq * self._buf_len * V.SCAN_PAIR_COST)  # in bucket entries filtered
+        work += V.CALL_COST * (len(plans) + bool(self._buf_len))
         for seg, plan in plans:
             if plan is None:
                 work += nq * len(seg) * V.SCAN_PAIR_COST

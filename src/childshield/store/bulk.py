@@ -7,6 +7,7 @@ both small. Other databases take SQLAlchemy Core's executemany (psycopg batches 
 
 from __future__ import annotations
 
+import contextlib
 import operator
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +31,8 @@ def bulk_writes(session: Session, cache_mib: int = 256) -> Iterator[None]:
     try:
         yield
     finally:
-        connection.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+        with contextlib.suppress(Exception):  # never hide the error that got us here
+            connection.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, object]]) -> None:
