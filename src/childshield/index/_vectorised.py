@@ -2,7 +2,7 @@
 
 The numba kernels (``_kernels``) are the fast path for large work, but importing numba and
 loading its compiled kernels costs about a second of CPU per process, far more than a short
-command's whole search (5,000 queries over a million codes take ~0.25 s of CPU). This module
+command's whole search (5,000 queries over a million codes take ~0.2 s of CPU). This module
 searches the same segment layout with vectorised numpy, table by table, and :func:`engine`
 decides per call which path runs (ski rental: numpy until the work done in numpy adds up to
 what loading the kernels costs, numba from then on, or at once for one large call).
