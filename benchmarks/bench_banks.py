@@ -179,7 +179,11 @@ def main() -> None:
         out = tmp / "out.jsonl"
         t_cold = run_cli(match, env, out)
         t_warm = min((run_cli(match, env, out) for _ in range(3)), key=lambda t: t[1])
-        t_noop = min((run_cli(["bank", "list", *db], env) for _ in range(2)), key=lambda t: t[1])
+        # the fixed cost of the same command: one query instead of 5,000
+        one_query = tmp / "one-query.txt"
+        one_query.write_text(to_hex(queries[:1])[0] + "\n")
+        fixed = ["match", "--signal", "pdq", "--hashes", str(one_query), "--json", *db]
+        t_noop = min((run_cli(fixed, env) for _ in range(2)), key=lambda t: t[1])
         rss = peak_child_rss_mb()
         ours = ours_to_pairs(out, db_file)
         t_faiss_process = run_faiss_process(indicator_file, query_file)
@@ -232,7 +236,7 @@ def main() -> None:
         f"| {t_cold[1]:.2f} |\n"
         f"| `match --hashes`, warm (snapshot memory-mapped), whole process | {t_warm[0]:.2f} "
         f"| {t_warm[1]:.2f} |\n"
-        f"| of which process start-up + migration check (`bank list`) | {t_noop[0]:.2f} | "
+        f"| of which fixed cost (same command, one-line query file) | {t_noop[0]:.2f} | "
         f"{t_noop[1]:.2f} |\n"
         f"| faiss IndexBinaryFlat add (in-process) | | {f_build:.3f} |\n"
         f"| faiss IndexBinaryFlat range_search (in-process) | | {f_search:.3f} |\n"
@@ -242,7 +246,8 @@ def main() -> None:
         f"**{r['ratio_faiss_process_over_warm_cli_cpu']}x**. "
         f"faiss range_search CPU / our whole warm `match` process CPU: "
         f"**{r['ratio_faiss_search_over_warm_cli_cpu']}x**; against our process minus its "
-        f"start-up: {r['ratio_faiss_search_over_warm_cli_search_only']}x. "
+        f"fixed cost: {r['ratio_faiss_search_over_warm_cli_search_only']}x (a difference of "
+        "two small CPU times: noisy). "
         f"Peak RSS of any CLI process: {rss:.0f} MB.\n"
     )
 

@@ -1,11 +1,16 @@
 """The index returns exactly the brute-force answer: every entry within the radius, no more.
 
 Property-tested with hypothesis over random and clustered (near-duplicate) data, with the
-radii that matter for PDQ (0, 31, 32, 64) and large ones, through both search strategies
-and across the buffer / segment / merge paths.
+radii that matter for PDQ (0, 31, 32, 64) and large ones, through every search strategy
+and both engines (numba kernels, vectorised numpy), and across the buffer / segment / merge
+paths.
 """
 
 from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -15,6 +20,7 @@ from hypothesis import strategies as st
 from childshield.errors import InputError, SignalValueError
 from childshield.index import HammingIndex, brute_force_search
 
+ENGINES = ["numba", "numpy"]
 RADII = [0, 1, 7, 8, 15, 16, 31, 32, 33, 47, 63, 64, 90, 127, 128, 200, 255, 256]
 
 
@@ -62,9 +68,10 @@ def assert_same(got: object, want: object) -> None:
     radius=st.sampled_from(RADII) | st.integers(0, 256),
     strategy=st.sampled_from(["auto", "probe", "batch", "scan"]),
     buffer_limit=st.sampled_from([1, 7, 64, 4096]),
+    engine=st.sampled_from(ENGINES),
 )
 def test_search_equals_brute_force(
-    seed: int, n: int, clustered: bool, radius: int, strategy: str, buffer_limit: int
+    seed: int, n: int, clustered: bool, radius: int, strategy: str, buffer_limit: int, engine: str
 ) -> None:
     ids, codes = dataset(seed, n, clustered)
     idx = HammingIndex(buffer_limit=buffer_limit)
@@ -74,20 +81,22 @@ def test_search_equals_brute_force(
         idx.add(ids[a:b], codes[a:b])
     assert len(idx) == n
     q = queries_for(codes, seed, 30)
-    assert_same(idx.search(q, radius, strategy), brute_force_search(ids, codes, q, radius))
+    want = brute_force_search(ids, codes, q, radius)
+    assert_same(idx.search(q, radius, strategy, engine), want)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("radius", [0, 31, 32, 64])
-def test_probe_path_on_a_larger_clustered_index(radius: int) -> None:
+def test_probe_path_on_a_larger_clustered_index(radius: int, engine: str) -> None:
     """Thousands of near-duplicates crowd the same buckets: still every one is found."""
     ids, codes = dataset(7, 6000, clustered=True)
     idx = HammingIndex()
     idx.add(ids, codes)
     q = queries_for(codes, 7, 150)
     want = brute_force_search(ids, codes, q, radius)
-    assert_same(idx.search(q, radius, "probe"), want)
-    assert_same(idx.search(q, radius, "batch"), want)
-    assert_same(idx.search(q, radius), want)
+    assert_same(idx.search(q, radius, "probe", engine), want)
+    assert_same(idx.search(q, radius, "batch", engine), want)
+    assert_same(idx.search(q, radius, "auto", engine), want)
     assert want.ids.size > (150 if radius >= 31 else 0)  # clusters really produce many hits
 
 
@@ -107,11 +116,11 @@ def test_every_code_exactly_at_the_radius_is_found() -> None:
     codes = np.concatenate(variants)
     idx = HammingIndex()
     idx.add(np.arange(len(codes)), codes)
-    for strategy in ("probe", "batch"):
-        res = idx.search(base, 31, strategy)
+    for strategy, engine in itertools.product(("probe", "batch"), ENGINES):
+        res = idx.search(base, 31, strategy, engine)
         assert sorted(i for i, _ in res.for_query(0)) == list(range(len(codes)))
         assert {d for _, d in res.for_query(0)} == {31}
-        assert idx.search(base, 30, strategy).for_query(0) == []
+        assert idx.search(base, 30, strategy, engine).for_query(0) == []
 
 
 def test_for_query_is_sorted_by_distance_and_has_no_duplicates() -> None:
@@ -200,6 +209,8 @@ def test_bad_radius_ids_and_strategy_are_clear_errors() -> None:
             idx.search(q, radius)  # type: ignore[arg-type]
     with pytest.raises(InputError, match="strategy"):
         idx.search(q, 31, "fast")
+    with pytest.raises(InputError, match="engine"):
+        idx.search(q, 31, "auto", "gpu")
     with pytest.raises(InputError, match="ids"):
         idx.add(np.arange(2), q)
     with pytest.raises(InputError, match="ids"):
@@ -226,5 +237,27 @@ def test_huge_result_sets_are_complete() -> None:
     q = flip(np.repeat(centre, 40, axis=0), rng.integers(0, 6, 40), rng)
     want = brute_force_search(ids, codes, q, 31)
     assert want.ids.size > 100_000
-    for strategy in ("probe", "batch", "scan"):
-        assert_same(idx.search(q, 31, strategy), want)
+    for strategy, engine in itertools.product(("probe", "batch", "scan"), ENGINES):
+        assert_same(idx.search(q, 31, strategy, engine), want)
+
+
+def test_auto_engine_runs_small_work_in_numpy_and_large_work_in_numba() -> None:
+    """A short command never pays for loading numba; a large search (or a process that
+    already loaded the kernels) uses them. Checked in a fresh interpreter."""
+    script = (
+        "import sys, numpy as np\n"
+        "from childshield.index import HammingIndex, _vectorised as V\n"
+        "rng = np.random.default_rng(0)\n"
+        "codes = rng.integers(0, 256, (5000, 32), dtype=np.uint8)\n"
+        "idx = HammingIndex(); idx.add(np.arange(5000), codes)\n"
+        "first = idx.search(codes[:50], 31)\n"
+        "print('numba' in sys.modules)\n"
+        "V.KERNEL_LOAD_ENTRIES = 0\n"
+        "again = idx.search(codes[:50], 31)\n"
+        "print('childshield.index._kernels' in sys.modules)\n"
+        "print(bool((first.ids == again.ids).all()) and first.ids.size >= 50)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=600
+    ).stdout.split()
+    assert out == ["False", "True", "True"]

@@ -23,6 +23,7 @@ is given. The format carries no provenance or status: an export writes active in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TextIO
 
@@ -39,8 +40,14 @@ PYTX_TYPES: dict[str, tuple[str, str | None]] = {
 }
 
 
+_PLAIN_PDQ = re.compile(r"pdq ([0-9a-fA-F]{64})\s*")  # the common line, parsed in one step
+
+
 def parse_line(text: str, default_type: str | None = None) -> IndicatorRecord | None:
     """One line to a record, None for a blank or comment line (ValueError naming the problem)."""
+    plain = _PLAIN_PDQ.fullmatch(text)
+    if plain is not None:
+        return IndicatorRecord(signal="pdq", value=plain[1].lower(), media="image")
     line = text.strip()
     if not line or line.startswith("#"):
         return None

@@ -10,10 +10,18 @@ Every entry within the radius is returned (no approximation). See docs/index.md 
 design and figures, docs/index-format.md for the snapshot format.
 """
 
-from childshield.index._kernels import warmup
 from childshield.index.codec import bits_to_hex, hex_to_bits
 from childshield.index.hamming import HammingIndex, SearchResult
 from childshield.index.reference import brute_force_search
+
+
+def warmup() -> None:
+    """Load the numba kernels now (compile, or load them from numba's on-disk cache), so
+    that every later search in this process uses them: for long-running services."""
+    from childshield.index._kernels import warmup as load_kernels
+
+    load_kernels()
+
 
 __all__ = [
     "HammingIndex",

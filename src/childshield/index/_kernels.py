@@ -19,7 +19,8 @@ duplicates and no dedup pass is needed.
 Why one module of ~700 lines rather than several: numba's on-disk cache is invalidated per
 source file, so a kernel cached in one file that inlines a helper from another keeps the old
 helper after the helper's file changes. Keeping every compiled function in this file keeps
-the cache honest.
+the cache honest. The layout constants come from ``_vectorised`` (the numpy path, which
+needs no numba): they are part of the file format and never change.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-N_TABLES = 16
-N_KEYS = 1 << 16
+from childshield.index._vectorised import N_KEYS, N_TABLES, probe_masks, ungrouped_to_grouped
+
 BLOCK = 2048  # bucket entries filtered per vector pass
 CANDIDATES = 4096  # bucket survivors collected before their full check
 AHEAD = 8  # buckets prefetched ahead of the one being filtered
@@ -433,15 +434,6 @@ def scan_search(
     return ungrouped_to_grouped(qidx, rows, dists, queries64.shape[0])
 
 
-def probe_masks(half_radius: int) -> tuple[np.ndarray, np.ndarray]:
-    """All 16-bit masks of weight <= half_radius, sorted by weight, and their weights."""
-    all_masks = np.arange(N_KEYS, dtype=np.uint32)
-    weights = np.unpackbits(all_masks.astype(">u2").view(np.uint8).reshape(-1, 2), axis=1).sum(1)
-    keep = np.flatnonzero(weights <= half_radius)
-    order = keep[np.argsort(weights[keep], kind="stable")]
-    return all_masks[order].astype(np.uint16), weights[order].astype(np.int64)
-
-
 def warmup() -> None:
     """Compile (or load from numba's on-disk cache) every kernel on tiny inputs."""
     codes = np.zeros((2, 4), np.uint64)
@@ -677,12 +669,3 @@ def batch_probe_search(
                     break
                 out_q, out_rows, out_d = _grow3(out_q, out_rows, out_d, n_out)
     return out_q[:n_out], out_rows[:n_out], out_d[:n_out]
-
-
-def ungrouped_to_grouped(
-    qidx: np.ndarray, rows: np.ndarray, dists: np.ndarray, nq: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(query index, rows, distances) in any order -> (counts per query, rows, distances)."""
-    order = np.argsort(qidx, kind="stable")
-    counts = np.bincount(qidx, minlength=nq).astype(np.int64)
-    return counts, rows[order], dists[order]

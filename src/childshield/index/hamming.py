@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from childshield.errors import InputError, IntegrityError, NotFoundError
-from childshield.index import _kernels as K
+from childshield.index import _vectorised as V
 from childshield.index.codec import check_codes, from_words, to_words
 from childshield.index.container import (
     KIND_MANIFEST,
@@ -47,6 +47,7 @@ from childshield.index.segment import Segment
 
 BITS = 256
 STRATEGIES = ("auto", "probe", "batch", "scan")
+ENGINES = ("auto", "numba", "numpy")
 BUFFER_LIMIT = 4096
 MANIFEST = "MANIFEST"
 _OWN_FILE = re.compile(r"^(seg-[0-9a-f]{32}\.csx|dead-[0-9a-f]{32}-\d{8}\.csx)$")
@@ -106,7 +107,7 @@ def plan_for(
         c = comb(16, w)
         probes += c
         survivors += c * per_bucket * _survive(cr - w)
-    probe_cost = K.N_TABLES * (
+    probe_cost = V.N_TABLES * (
         probes * (_NS_PER_PROBE + per_bucket * _NS_PER_BUCKET_ENTRY) + survivors * _NS_PER_SURVIVOR
     )
     if probe_cost >= n * _NS_PER_SCANNED_CODE:
@@ -120,7 +121,7 @@ _MASKS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
 def _masks(hr: int) -> tuple[np.ndarray, np.ndarray]:
     if hr not in _MASKS:
-        _MASKS[hr] = K.probe_masks(hr)
+        _MASKS[hr] = V.probe_masks(hr)
     return _MASKS[hr]
 
 
@@ -222,16 +223,26 @@ class HammingIndex:
         return self
 
     # -- search ----------------------------------------------------------------------------
-    def search(self, queries: np.ndarray, radius: int = 31, strategy: str = "auto") -> SearchResult:
+    def search(
+        self,
+        queries: np.ndarray,
+        radius: int = 31,
+        strategy: str = "auto",
+        engine: str = "auto",
+    ) -> SearchResult:
         """Every entry within Hamming distance ``radius`` (inclusive) of each query.
 
         ``strategy``: "auto" picks, per segment, probing the tables or scanning all codes by
         a cost model, and probes a large batch by sweeping each table once for all queries;
         "probe" (query by query), "batch" and "scan" force one (for tests and benchmarks).
-        All are exact.
+        ``engine``: "numba" (compiled kernels), "numpy" (vectorised, no JIT to load) or
+        "auto" (numpy for small work until numba's load cost is earned back; see
+        ``_vectorised.engine``). All are exact.
         """
         if strategy not in STRATEGIES:
             raise InputError(f"strategy: expected one of {', '.join(STRATEGIES)}, got {strategy!r}")
+        if engine not in ENGINES:
+            raise InputError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
         q = check_codes(queries, "queries")
         if isinstance(radius, bool) or not isinstance(radius, int | np.integer):
             raise InputError("radius: expected an integer")
@@ -240,14 +251,26 @@ class HammingIndex:
             raise InputError(f"radius: expected 0..{BITS}, got {radius}")
         q64 = to_words(q)
         nq = q64.shape[0]
-        parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        for seg in self._segments:
-            if seg.live:
-                batch = {"probe": False, "batch": True}.get(strategy)
-                parts.append(seg.search(q64, radius, plan_for(radius, len(seg), strategy), batch))
+        plans = [(s, plan_for(radius, len(s), strategy)) for s in self._segments if s.live]
+        work = float(nq * self._buf_len * V.SCAN_PAIR_COST)  # in bucket entries filtered
+        work += V.CALL_COST * (len(plans) + bool(self._buf_len))
+        for seg, plan in plans:
+            if plan is None:
+                work += nq * len(seg) * V.SCAN_PAIR_COST
+            else:
+                work += nq * V.N_TABLES * plan[0].shape[0] * len(seg) / V.N_KEYS
+        use = V.engine(work, engine) if nq else "numpy"
+        batch = {"probe": False, "batch": True}.get(strategy)
+        parts = [seg.search(q64, radius, plan, batch, use) for seg, plan in plans]
         if self._buf_len:
             codes, bids = self._buffer()
-            counts, rows, dists = K.scan_search(codes, np.zeros(len(bids), np.bool_), q64, radius)
+            dead = np.zeros(len(bids), np.bool_)
+            if use == "numpy":
+                counts, rows, dists = V.scan_search(codes, dead, q64, radius)
+            else:
+                from childshield.index import _kernels as K
+
+                counts, rows, dists = K.scan_search(codes, dead, q64, radius)
             parts.append((counts, bids[rows], dists))
         return _combine(nq, parts)
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from childshield.errors import IntegrityError
-from childshield.index import _kernels as K
+from childshield.index import _vectorised as V
 from childshield.index.container import (
     KIND_SEGMENT,
     KIND_TOMBSTONES,
@@ -65,14 +66,14 @@ class Segment:
             raise ValueError("a segment holds at most 2**32 - 1 codes")
         codes64 = np.ascontiguousarray(codes64, dtype=np.uint64)
         halves = codes64.view(np.uint16)
-        offsets = np.empty((K.N_TABLES, K.N_KEYS + 1), np.uint32)
-        positions = np.empty((K.N_TABLES, n), np.uint32)
-        others = np.empty((K.N_TABLES, n), np.uint16)
+        offsets = np.empty((V.N_TABLES, V.N_KEYS + 1), np.uint32)
+        positions = np.empty((V.N_TABLES, n), np.uint32)
+        others = np.empty((V.N_TABLES, n), np.uint16)
         offsets[:, 0] = 0
-        for t in range(K.N_TABLES):
+        for t in range(V.N_TABLES):
             keys = halves[:, t]
             order = np.argsort(keys, kind="stable")  # radix sort for 16-bit keys
-            np.cumsum(np.bincount(keys, minlength=K.N_KEYS), out=offsets[t, 1:])
+            np.cumsum(np.bincount(keys, minlength=V.N_KEYS), out=offsets[t, 1:])
             positions[t] = order
             others[t] = halves[order, t ^ 1]
         return cls(
@@ -91,39 +92,54 @@ class Segment:
         radius: int,
         plan: tuple[np.ndarray, np.ndarray, int, int] | None,
         batch: bool | None = None,
+        engine: str = "numba",
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(hits per query, ids, distances), grouped by query in order.
 
         ``plan`` None scans; otherwise the tables are probed, query by query or (``batch``,
         by default when the batch is large) by sweeping each table once for all queries.
+        ``engine`` "numpy" runs the vectorised numpy path instead of the numba kernels.
         """
+        if engine == "numpy":
+            if plan is None:
+                counts, rows, dists = V.scan_search(self.codes, self.dead, q64, radius)
+            else:
+                counts, rows, dists = V.probe_search(*self._probe_args(q64, radius, plan))
+            return counts, self.ids[rows], dists
+        from childshield.index import _kernels as K
+
         if plan is None:
             counts, rows, dists = K.scan_search(self.codes, self.dead, q64, radius)
         else:
-            masks, weights, cr, hr = plan
-            args = (
-                self.codes,
-                self.codes.view(np.uint16),
-                self.offsets,
-                self.positions,
-                self.others,
-                self.dead,
-                q64,
-                q64.view(np.uint16),
-                masks,
-                weights,
-                radius,
-                cr,
-                hr,
-            )
+            args = self._probe_args(q64, radius, plan)
             if batch is None:
-                batch = q64.shape[0] * masks.shape[0] >= K.BATCH_MIN_PROBES
+                batch = q64.shape[0] * plan[0].shape[0] >= K.BATCH_MIN_PROBES
             if batch:
                 qidx, rows, dists = K.batch_probe_search(*args)
-                counts, rows, dists = K.ungrouped_to_grouped(qidx, rows, dists, q64.shape[0])
+                counts, rows, dists = V.ungrouped_to_grouped(qidx, rows, dists, q64.shape[0])
             else:
                 counts, rows, dists = K.probe_search(*args)
         return counts, self.ids[rows], dists
+
+    def _probe_args(
+        self, q64: np.ndarray, radius: int, plan: tuple[np.ndarray, np.ndarray, int, int]
+    ) -> tuple[Any, ...]:
+        masks, weights, cr, hr = plan
+        return (
+            self.codes,
+            self.codes.view(np.uint16),
+            self.offsets,
+            self.positions,
+            self.others,
+            self.dead,
+            q64,
+            q64.view(np.uint16),
+            masks,
+            weights,
+            radius,
+            cr,
+            hr,
+        )
 
     def kill(self, ids: np.ndarray) -> int:
         """Tombstone every live row whose id is in ``ids`` (sorted); returns how many."""
@@ -194,9 +210,9 @@ class Segment:
         shapes = {
             "codes": (n, 4),
             "ids": (n,),
-            "offsets": (K.N_TABLES, K.N_KEYS + 1),
-            "positions": (K.N_TABLES, n),
-            "others": (K.N_TABLES, n),
+            "offsets": (V.N_TABLES, V.N_KEYS + 1),
+            "positions": (V.N_TABLES, n),
+            "others": (V.N_TABLES, n),
         }
         for sec, shape in shapes.items():
             if arrays[sec].shape != shape:

@@ -53,7 +53,9 @@ def robust_pair_rule(query_variant: str, index_variant: str, threshold: int) -> 
     (``full``, ``trim`` and their dihedral turns) match each other within the bank's
     threshold; ``pair:`` windows match only windows, within a stricter threshold; a window
     never matches a whole picture."""
-    from childshield.signals.robust import pair_threshold  # imported on the first hit only
+    if query_variant == "full" and index_variant == "full":
+        return threshold  # plain PDQ (robust's rule too); no need to import robust, PIL
+    from childshield.signals.robust import pair_threshold  # imported on such a hit only
 
     return pair_threshold(_robust_label(index_variant), _robust_label(query_variant), threshold)
 

@@ -178,7 +178,7 @@ class BankService:
             note=note,
         )
         created = withdrawn_kept = 0
-        with self.db.session() as session, _open_text(path) as handle:
+        with self.db.session() as session, _open_text(path) as handle, repo.bulk_writes(session):
             target = repo.get_bank(session, bank)
             records = stream_records(handle, parse)
             while batch := list(itertools.islice(records, IMPORT_BATCH)):

@@ -7,15 +7,17 @@ rolls all of it back.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from childshield.errors import ConflictError, InputError, NotFoundError
 from childshield.exchange.indicator_record import HashRecord, IndicatorRecord
+from childshield.store.bulk import bulk_writes, insert_rows, inserted_ids
 from childshield.store.models.banks import (
     BANK_KINDS,
     DEFAULT_PDQ_THRESHOLD,
@@ -242,11 +244,13 @@ def store_records(
         new_positions[key] = [position]
         new_rows.append(_indicator_row(bank.id, record, defaults, now))
     if new_rows:
-        # plain executemany (fast on SQLite and PostgreSQL), then read the new ids back by
-        # value: INSERT ... RETURNING with a guaranteed order falls back to one row per
-        # statement on SQLite
-        _insert_many(session, _INDICATORS, new_rows)
-        new_ids = _existing_ids(session, bank.id, set(new_positions))
+        # plain executemany (fast on SQLite and PostgreSQL), then the new ids: on SQLite
+        # from the last rowid (see bulk.inserted_ids), else read back by value (INSERT ...
+        # RETURNING with a guaranteed order falls back to one row per statement on SQLite)
+        insert_rows(session, _INDICATORS, new_rows)
+        new_ids = inserted_ids(session, bank.id, new_rows) or _existing_ids(
+            session, bank.id, set(new_positions)
+        )
         hash_rows: list[dict[str, object]] = []
         for key, positions in new_positions.items():
             indicator_id = new_ids[key][0]
@@ -255,30 +259,8 @@ def store_records(
             for item in records[positions[0]].index_hashes():
                 hash_rows.append(_hash_row(indicator_id, item))
         if hash_rows:
-            _insert_many(session, _HASHES, hash_rows)
+            insert_rows(session, _HASHES, hash_rows)
     return StoredIds(ids=ids, created=created, withdrawn_kept=withdrawn_kept)
-
-
-def _insert_many(session: Session, table: Table, rows: list[dict[str, object]]) -> None:
-    """Bulk insert. On SQLite straight to the driver's executemany with SQLAlchemy's own bind
-    processing (the ORM/Core path costs more than the insert itself at a million rows);
-    elsewhere Core's executemany (psycopg batches it into multi-row statements)."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        session.execute(insert(table), rows)
-        return
-    columns = list(rows[0])
-    processors = [table.c[name].type.bind_processor(connection.dialect) for name in columns]
-    marks = ", ".join("?" for _ in columns)
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
-    params = [
-        tuple(
-            value if proc is None or value is None else proc(value)
-            for value, proc in zip((row[name] for name in columns), processors, strict=True)
-        )
-        for row in rows
-    ]
-    connection.exec_driver_sql(sql, params)
 
 
 def _indicator_row(
@@ -313,6 +295,16 @@ def _hash_row(indicator_id: int, item: HashRecord) -> dict[str, object]:
     }
 
 
+# One index lookup per value (LATERAL ... LIMIT 1 is never flattened into a join). A plain
+# IN list is planned, while the table's statistics predate the import, as a scan of the
+# bank's whole (bank_id, signal) range filtered by value: quadratic in the size of an import.
+_EXISTING_PG = text(
+    "SELECT v.value, i.id, i.status FROM unnest(CAST(:values AS text[])) AS v(value) "
+    "CROSS JOIN LATERAL (SELECT id, status FROM indicators WHERE bank_id = :bank "
+    "AND signal = :signal AND value = v.value LIMIT 1) AS i"
+)
+
+
 def _existing_ids(
     session: Session, bank_id: int, keys: set[tuple[str, str]]
 ) -> dict[tuple[str, str], tuple[int, str]]:
@@ -320,15 +312,29 @@ def _existing_ids(
     by_signal: dict[str, list[str]] = {}
     for signal, value in keys:
         by_signal.setdefault(signal, []).append(value)
+    connection = session.connection()
     for signal, values in by_signal.items():
         for chunk in _chunks(values):
-            rows = session.execute(
-                select(Indicator.value, Indicator.id, Indicator.status).where(
-                    Indicator.bank_id == bank_id,
-                    Indicator.signal == signal,
-                    Indicator.value.in_(chunk),
+            rows: Iterable[Any]
+            if connection.dialect.name == "sqlite":  # a million-row import: skip the compiler
+                marks = ", ".join("?" * len(chunk))
+                rows = connection.exec_driver_sql(
+                    "SELECT value, id, status FROM indicators WHERE bank_id = ? AND signal = ? "
+                    f"AND value IN ({marks})",
+                    (bank_id, signal, *chunk),
                 )
-            )
+            elif connection.dialect.name == "postgresql":
+                rows = session.execute(
+                    _EXISTING_PG, {"values": list(chunk), "bank": bank_id, "signal": signal}
+                )
+            else:
+                rows = session.execute(
+                    select(Indicator.value, Indicator.id, Indicator.status).where(
+                        Indicator.bank_id == bank_id,
+                        Indicator.signal == signal,
+                        Indicator.value.in_(chunk),
+                    )
+                )
             for value, indicator_id, status in rows:
                 found[(signal, value)] = (indicator_id, status)
     return found
@@ -527,6 +533,7 @@ __all__ = [
     "active_patterns",
     "as_utc",
     "bank_settings",
+    "bulk_writes",
     "create_bank",
     "exact_hits",
     "get_bank",
