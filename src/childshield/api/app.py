@@ -23,7 +23,14 @@ from starlette.responses import HTMLResponse
 from childshield import __version__
 from childshield.api import problems
 from childshield.api.auth import ROLES_ATTR, roles_for_side
-from childshield.api.idempotency import IdempotencyMiddleware, IdempotentReplay, replay_handler
+from childshield.api.idempotency import (
+    IdempotencyMiddleware,
+    IdempotentReplay,
+    LostRace,
+    lost_race_handler,
+    replay_handler,
+    transactional,
+)
 from childshield.api.middleware import (
     BodySizeLimitMiddleware,
     CredentialsFirstMiddleware,
@@ -31,6 +38,7 @@ from childshield.api.middleware import (
     path_pattern,
 )
 from childshield.api.registry import mounts_for
+from childshield.auth.keycache import KeyCache
 from childshield.auth.roles import Side
 from childshield.settings import Settings, get_settings
 from childshield.store.db import Database, open_database
@@ -157,13 +165,15 @@ def create_app(
     app.state.database = database
     app.state.settings = settings
     app.state.role = role
+    app.state.key_cache = KeyCache(settings.api_key_cache_seconds)
     app.state.sides = sides
     problems.install(app)
     app.add_exception_handler(IdempotentReplay, replay_handler)
+    app.add_exception_handler(LostRace, lost_race_handler)
 
     for mount in mounts_for(sides):
         app.include_router(
-            mount.router, prefix=mount.prefix, include_in_schema=mount.kind == "api"
+            transactional(mount.router), prefix=mount.prefix, include_in_schema=mount.kind == "api"
         )
     from childshield.web.static import mount_static
 
