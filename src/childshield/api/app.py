@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.responses import HTMLResponse
 
 from childshield import __version__
-from childshield.api import problems
+from childshield.api import problems, ratelimit
 from childshield.api.auth import ROLES_ATTR, roles_for_side
 from childshield.api.idempotency import (
     IdempotencyMiddleware,
@@ -166,6 +166,7 @@ def create_app(
     app.state.settings = settings
     app.state.role = role
     app.state.key_cache = KeyCache(settings.api_key_cache_seconds)
+    ratelimit.install(app, settings)
     app.state.sides = sides
     problems.install(app)
     app.add_exception_handler(IdempotentReplay, replay_handler)

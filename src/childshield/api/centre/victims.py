@@ -15,16 +15,14 @@ route                                                  who              what
                                                                         refused
 =====================================================  ===============  =====================
 
-The public routes are rate-limited per client address (:class:`RateLimiter`) and the body
-is limited to :data:`childshield.centre.victims.MAX_BODY_BYTES`. The public submission takes
+The public routes are rate-limited per client address
+(:class:`childshield.api.ratelimit.SlidingWindow`: 429 with Retry-After) and the body is
+limited to :data:`childshield.centre.victims.MAX_BODY_BYTES`. The public submission takes
 an ``Idempotency-Key`` like every write, but (having no tenant) keeps it on the request row.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request
@@ -35,10 +33,11 @@ from childshield.api.auth import require
 from childshield.api.centre._context import centre_config
 from childshield.api.deps import DbSession, get_database
 from childshield.api.idempotency import idempotent
+from childshield.api.ratelimit import SlidingWindow, client_address
 from childshield.auth.principal import Principal
 from childshield.centre import victims
 from childshield.centre.config import CentreConfig
-from childshield.errors import ChildshieldError, PayloadTooLargeError
+from childshield.errors import PayloadTooLargeError
 from childshield.store import centre_victims as repo
 
 router = APIRouter(prefix="/victims", tags=["victims"])
@@ -46,34 +45,6 @@ router = APIRouter(prefix="/victims", tags=["victims"])
 PUBLIC_LIMIT = 10
 """Public requests per client address per window."""
 PUBLIC_WINDOW_S = 60.0
-
-
-class RateLimitedError(ChildshieldError):
-    status, slug, title, safe = 429, "rate-limited", "Too many requests", True
-
-
-class RateLimiter:
-    """A sliding-window count of requests per client address (in memory, per process)."""
-
-    def __init__(self, limit: int = PUBLIC_LIMIT, window_s: float = PUBLIC_WINDOW_S) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._seen: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, client: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._seen) > 10_000:  # forget idle clients
-                self._seen = {k: v for k, v in self._seen.items()
-                              if v and v[-1] > now - self.window_s}
-            seen = self._seen.setdefault(client, deque())
-            while seen and seen[0] <= now - self.window_s:
-                seen.popleft()
-            if len(seen) >= self.limit:
-                raise RateLimitedError(
-                    f"too many requests from this address: at most {self.limit} a minute; "
-                    "please wait a minute and try again")
-            seen.append(now)
 
 
 def indicator_lookup(request: Request) -> victims.IndicatorLookup:
@@ -89,8 +60,8 @@ def public_limit(request: Request) -> None:
     state = request.app.state
     limiter = getattr(state, "victims_rate_limiter", None)
     if limiter is None:
-        limiter = state.victims_rate_limiter = RateLimiter()
-    limiter.check(request.client.host if request.client else "unknown")
+        limiter = state.victims_rate_limiter = SlidingWindow(PUBLIC_LIMIT, PUBLIC_WINDOW_S)
+    limiter.check(client_address(request))
 
 
 @router.post("/requests", status_code=201, dependencies=[Depends(public_limit)],

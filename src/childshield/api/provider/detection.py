@@ -28,11 +28,12 @@ from childshield.api.auth import require
 from childshield.api.deps import DbSession
 from childshield.api.idempotency import idempotent
 from childshield.api.provider._context import detector
+from childshield.api.ratelimit import key_limit
 from childshield.auth.principal import Principal
 from childshield.errors import InputError, MalformedRequestError, PayloadTooLargeError
 from childshield.provider.detection import Detector, ItemMeta
 
-router = APIRouter(prefix="/detection", tags=["detection"])
+router = APIRouter(prefix="/detection", tags=["detection"], dependencies=[key_limit])
 
 MAX_UPLOAD_BYTES = 256 * 1024**2
 
