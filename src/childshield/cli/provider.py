@@ -8,6 +8,7 @@
     childshield provider outbox [--status failed]
     childshield provider notices run | orders pull | retention run [--now ISO]
     childshield provider evidence rewrap
+    childshield provider purge [--now ISO]        # old Idempotency-Key answers, dead sessions
 """
 
 from __future__ import annotations
@@ -128,11 +129,13 @@ def jobs(
 ) -> None:
     """The scheduler: each round reports any confirmed case still without a report, pulls
     answers and removal orders (deadline alerts),
-    creates due notices, runs retention and a delivery pass. One JSON line a round."""
+    creates due notices, runs retention, purges old Idempotency-Key answers and dead console
+    sessions, and makes a delivery pass. One JSON line a round."""
     import time
 
     from childshield.provider.answers import pull_answers
     from childshield.provider.delivery import Worker
+    from childshield.provider.housekeeping import purge_expired
     from childshield.provider.ncmec import ncmec_sender
     from childshield.provider.notices import schedule_notices
     from childshield.provider.orders import pull_orders
@@ -152,6 +155,7 @@ def jobs(
                       "orders": pull_orders(database),
                       "notices": schedule_notices(database),
                       "retention": run_retention(database),
+                      "purged": purge_expired(database),
                       "delivery": worker.run_once().to_json()})
                 if once:
                     return
@@ -218,6 +222,18 @@ def retention_run(now: str | None = typer.Option(None, "--now"), db: str | None 
 
     with _errors(as_json):
         emit(run_retention(open_database(db), now=_now(now)))
+
+
+@provider_app.command("purge")
+def purge(now: str | None = typer.Option(None, "--now"), db: str | None = DbOption,
+          as_json: bool = JsonOption) -> None:
+    """Delete Idempotency-Key answers older than CHILDSHIELD_IDEMPOTENCY_RETENTION_HOURS and
+    expired or ended console sessions."""
+    from childshield.provider.housekeeping import purge_expired
+    from childshield.store import open_database
+
+    with _errors(as_json):
+        emit(purge_expired(open_database(db), now=_now(now)))
 
 
 @evidence_app.command("rewrap")
