@@ -47,7 +47,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from childshield.api.auth import current_principal
-from childshield.api.deps import DbSession, get_database
+from childshield.api.deps import BEFORE_COMMIT, DbSession, get_database
 from childshield.api.problems import problem_response
 from childshield.auth.principal import Principal
 from childshield.errors import ConflictError, IdempotencyKeyReusedError
@@ -177,7 +177,8 @@ class TransactionalRoute(APIRoute):
     """An API route whose Idempotency-Key answer joins the route's own transaction.
 
     FastAPI builds the response before the request's ``DbSession`` commits (function
-    scope), so the answer is added to that session between the two.
+    scope), so the answer is added to that session between the two (a ``BEFORE_COMMIT``
+    hook of the session).
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -188,7 +189,10 @@ class TransactionalRoute(APIRoute):
             pending = request.scope.get("state", {}).get(STATE_KEY)
             if isinstance(pending, Pending) and response.status_code < 500 \
                     and not isinstance(response, StreamingResponse):
-                await run_in_threadpool(_store_in_transaction, pending, response)
+                # Added by the DbSession right before its commit, in the same trip to
+                # the thread pool.
+                pending.session.info.setdefault(BEFORE_COMMIT, []).append(
+                    lambda _session: _store_in_transaction(pending, response))
             return response
 
         return with_answer

@@ -99,13 +99,14 @@ def install(app: Any, settings: Settings) -> None:
         if rate > 0 else None
 
 
-def _public_limit(request: Request) -> None:
+async def _public_limit(request: Request) -> None:
     limiter: SlidingWindow | None = getattr(request.app.state, "public_rate_limiter", None)
     if limiter is not None:
         limiter.check(client_address(request))
 
 
-def _key_limit(request: Request, principal: Principal = Depends(current_principal)) -> None:
+async def _key_limit(request: Request,
+                     principal: Principal = Depends(current_principal)) -> None:
     limiter: TokenBucket | None = getattr(request.app.state, "key_rate_limiter", None)
     if limiter is not None and principal.kind == "key":
         limiter.check(principal.id)

@@ -22,6 +22,7 @@ def serve(
     """Serve the API (/provider/v1, /centre/v1), consoles and /openapi.json."""
     from childshield._optional import require
     from childshield.api.app import create_app, sides_of
+    from childshield.api.server import PROTOCOL
     from childshield.settings import get_settings
     from childshield.store import open_database
 
@@ -41,10 +42,10 @@ def serve(
         os.environ["CHILDSHIELD_DATABASE_URL"] = url
         database.dispose()
         uvicorn.run("childshield.api.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, proxy_headers=True)
+                    workers=workers, proxy_headers=True, http=PROTOCOL)
         return
     app = create_app(role, database, settings)
-    uvicorn.run(app, host=host, port=port, proxy_headers=True)
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, http=PROTOCOL)
 
 
 def _print_demo(creds: object, host: str, port: int) -> None:
