@@ -50,7 +50,7 @@ from childshield.api.auth import current_principal
 from childshield.api.deps import BEFORE_COMMIT, DbSession, get_database
 from childshield.api.problems import problem_response
 from childshield.auth.principal import Principal
-from childshield.errors import ConflictError, IdempotencyKeyReusedError
+from childshield.errors import ChildshieldError, ConflictError, IdempotencyKeyReusedError
 from childshield.store import idempotency as repo
 from childshield.store.db import Database
 
@@ -85,6 +85,8 @@ class Pending:
     path: str
     stored: bool = False
     """True once the answer is in the request's transaction (or a winner's is stored)."""
+    in_flight: bool = False
+    """True while this request holds the key's in-flight mark (released by the middleware)."""
 
     def flight(self) -> tuple[int, str]:
         return self.tenant_id, self.key
@@ -119,6 +121,7 @@ def _check(pending: Pending) -> None:
         if pending.flight() in _in_flight:
             raise ConflictError(_IN_PROGRESS)
         _in_flight.add(pending.flight())
+        pending.in_flight = True
 
 
 async def _idempotency(
@@ -138,8 +141,14 @@ async def _idempotency(
                       request_fingerprint(request.method, request.url.path,
                                           request.url.query, body),
                       request.method, request.url.path)
-    await run_in_threadpool(_check, pending)
+    # In the scope before the check, so the middleware releases the mark even when this
+    # request is cancelled while the check runs.
     request.scope.setdefault("state", {})[STATE_KEY] = pending
+    try:
+        await run_in_threadpool(_check, pending)
+    except (IdempotentReplay, ChildshieldError):
+        pending.stored = True  # nothing of this request is to be stored
+        raise
 
 
 idempotent: Any = Depends(_idempotency)
@@ -280,8 +289,9 @@ class IdempotencyMiddleware:
             if not pending.stored and status < 500:
                 await run_in_threadpool(self._store, pending, status, headers, body)
         finally:
-            with _in_flight_lock:
-                _in_flight.discard(pending.flight())
+            if pending.in_flight:
+                with _in_flight_lock:
+                    _in_flight.discard(pending.flight())
 
     def _store(self, pending: Pending, status: int, headers: list[list[str]],
                body: bytes) -> None:
