@@ -23,6 +23,7 @@ anything else is reported as an internal error with no detail.
     ├── ConflictError                 409  already exists / state does not allow it
     ├── AuthenticationError           401  missing or wrong credentials
     ├── PermissionDeniedError         403  authenticated, but the role does not allow it
+    ├── RateLimitedError              429  too many requests (``retry_after`` seconds)
     ├── IntegrityError                422  signature invalid, list tampered with, out of scope
     ├── DependencyMissingError        500  an optional extra is not installed (says which)
     └── ConfigurationError            500  settings are wrong (says which)
@@ -119,6 +120,12 @@ class ConflictError(ChildshieldError):
     status, slug, title, safe = 409, "conflict", "Conflict", True
 
 
+class RateLimitedError(ChildshieldError):
+    """Too many requests; ``extra["retry_after"]`` (seconds) becomes ``Retry-After``."""
+
+    status, slug, title, safe = 429, "rate-limited", "Too many requests", True
+
+
 class AuthenticationError(ChildshieldError):
     status, slug, title, safe = 401, "unauthenticated", "Authentication required", True
 
@@ -159,6 +166,7 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
+    "RateLimitedError",
     "SignalValueError",
     "UnsupportedMediaError",
 ]

@@ -50,6 +50,16 @@ class Settings(BaseSettings):
         description="Largest HTTP request body the service accepts, in bytes (counted as it "
         "streams in); larger ones get 413. Routes that take uploads may set their own limit.",
     )
+    api_key_cache_seconds: float = Field(10.0, ge=0, description=(
+        "Seconds a verified API key is cached per process (0: off); see docs/settings.md."))
+    idempotency_retention_hours: int = Field(72, ge=1, description=(
+        "Hours stored Idempotency-Key answers are kept before `provider jobs` purges them."))
+    rate_limit_public_per_minute: int = Field(30, ge=0, description=(
+        "Requests a minute per client IP on unauthenticated endpoints (login); 0: no limit."))
+    rate_limit_key_per_second: float = Field(200.0, ge=0, description=(
+        "Sustained requests a second per API key on the detection API; 0: no limit."))
+    rate_limit_key_burst: int = Field(400, ge=1, description=(
+        "Requests per API key allowed at once above rate_limit_key_per_second."))
     session_ttl_minutes: int = Field(
         default=480,
         description="How long a console login session lasts, in minutes.",

@@ -16,6 +16,7 @@ from childshield.exchange.ncmec.client import (
     CyberTiplineClient,
     CyberTiplineError,
     ReportFile,
+    ReportProgress,
     resolve_base_url,
 )
 from childshield.exchange.ncmec.documents import Person, Reporter
@@ -109,6 +110,25 @@ def test_server_error_is_retryable_and_the_open_report_is_retracted(
     assert excinfo.value.step == "fileinfo"
     assert fake.calls == ["submit", "upload", "fileinfo", "retract"]
     assert all(r.retracted for r in fake.reports.values() if not r.finished)
+
+
+def test_a_failed_step_is_resumed_under_the_same_report_id(
+    client: CyberTiplineClient, fake: FakeCyberTipline, report: Report
+) -> None:
+    progress, saved, before = ReportProgress(), [], set(fake.reports)
+    tip = cybertip_report(report, REPORTER, esp_service="Demo")
+    fake.fail_next["fileinfo"] = (500, 1000)
+    with pytest.raises(CyberTiplineError):
+        client.report(tip, _files(report), progress=progress,
+                      checkpoint=lambda p: saved.append(p.to_json()))
+    assert "retract" not in fake.calls  # kept open for the retry
+    assert [s["file_ids"] != [] for s in saved] == [False, True]  # after submit, upload
+    done = client.report(tip, _files(report), progress=ReportProgress.from_json(saved[-1]),
+                         checkpoint=lambda p: saved.append(p.to_json()))
+    assert fake.calls == ["submit", "upload", "fileinfo", "fileinfo", "finish"]
+    assert done.report_id == saved[0]["report_id"] and saved[-1]["finished"]
+    assert fake.reports[done.report_id].finished and set(fake.reports) - before == {
+        done.report_id}
 
 
 def test_state_errors(client: CyberTiplineClient, fake: FakeCyberTipline, report: Report) -> None:

@@ -52,7 +52,7 @@ def test_jobs_once_reports_each_job(keys: Keys, database: Database, db_url: str)
     assert r.returncode == 0, r.stderr
     line = json.loads(r.stdout.splitlines()[-1])
     assert set(line) == {"reconciled", "answers", "orders", "victim_notices", "notices",
-                         "retention", "delivery"}
+                         "retention", "purged", "delivery"}
     assert line["notices"] == 0 and line["retention"]["purged"] == 0
     # the centre key variable is unset: said per job, not a crash
     assert any("CHILDSHIELD_TEST_CENTRE_API_KEY" in e for e in line["answers"]["errors"])

@@ -11,6 +11,7 @@ Run it with ``childshield serve`` or ``uvicorn --factory childshield.api.app:app
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -21,9 +22,16 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.responses import HTMLResponse
 
 from childshield import __version__
-from childshield.api import problems
+from childshield.api import problems, ratelimit
 from childshield.api.auth import ROLES_ATTR, roles_for_side
-from childshield.api.idempotency import IdempotencyMiddleware, IdempotentReplay, replay_handler
+from childshield.api.idempotency import (
+    IdempotencyMiddleware,
+    IdempotentReplay,
+    LostRace,
+    lost_race_handler,
+    replay_handler,
+    transactional,
+)
 from childshield.api.middleware import (
     BodySizeLimitMiddleware,
     CredentialsFirstMiddleware,
@@ -31,6 +39,7 @@ from childshield.api.middleware import (
     path_pattern,
 )
 from childshield.api.registry import mounts_for
+from childshield.auth.keycache import KeyCache
 from childshield.auth.roles import Side
 from childshield.settings import Settings, get_settings
 from childshield.store.db import Database, open_database
@@ -157,13 +166,16 @@ def create_app(
     app.state.database = database
     app.state.settings = settings
     app.state.role = role
+    app.state.key_cache = KeyCache(settings.api_key_cache_seconds)
+    ratelimit.install(app, settings)
     app.state.sides = sides
     problems.install(app)
     app.add_exception_handler(IdempotentReplay, replay_handler)
+    app.add_exception_handler(LostRace, lost_race_handler)
 
     for mount in mounts_for(sides):
         app.include_router(
-            mount.router, prefix=mount.prefix, include_in_schema=mount.kind == "api"
+            transactional(mount.router), prefix=mount.prefix, include_in_schema=mount.kind == "api"
         )
     from childshield.web.static import mount_static
 
@@ -198,7 +210,19 @@ def create_app(
 def app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` and multi-worker serving: role from
     ``CHILDSHIELD_SERVE_ROLE`` (default ``all``), database and limits from settings."""
-    return create_app(os.environ.get("CHILDSHIELD_SERVE_ROLE", "all"))
+    role = os.environ.get("CHILDSHIELD_SERVE_ROLE", "all")
+    warm_index_in_background(role)
+    return create_app(role)
 
 
-__all__ = ["Role", "app_from_env", "create_app", "sides_of"]
+def warm_index_in_background(role: str) -> None:
+    """For a long-running provider server: load the index's compiled kernels now, beside
+    start-up, rather than inside the request that first needs them
+    (:func:`childshield.index.warmup`)."""
+    if Side.PROVIDER in sides_of(role):
+        from childshield.index import warmup
+
+        threading.Thread(target=warmup, name="index-warmup", daemon=True).start()
+
+
+__all__ = ["Role", "app_from_env", "create_app", "sides_of", "warm_index_in_background"]

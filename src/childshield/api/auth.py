@@ -12,6 +12,8 @@ Use in a router (see docs/service.md)::
     def get_case(case_id: int, caller: Principal = require("reviewer", "supervisor"),
                  scope: TenantScope = tenant_scope): ...
 
+* API keys that verified are cached for ``api_key_cache_seconds`` (``auth/keycache.py``:
+  a key revoked elsewhere is refused within that time);
 * no or bad credentials -> 401; credentials of the other side or without one of the
   roles -> 403 (written to the audit log as ``access.denied``);
 * ``require`` takes bare role names or ``side:role`` (``provider:admin``); bare names are
@@ -34,8 +36,10 @@ from starlette.concurrency import run_in_threadpool
 from childshield import audit
 from childshield.api.deps import DbSession, get_database
 from childshield.auth import service
+from childshield.auth.keycache import KeyCache
 from childshield.auth.principal import Principal
 from childshield.auth.roles import ROLES, Side
+from childshield.auth.secrets import sha256_hex
 from childshield.errors import AuthenticationError, PermissionDeniedError
 from childshield.store.tenancy import TenantScope
 
@@ -94,7 +98,16 @@ async def current_principal(
     """The authenticated caller of this request (401 without valid credentials)."""
     side = route_side(request)
     if bearer is not None:
-        principal = await run_in_threadpool(service.authenticate_key, session, bearer.credentials)
+        cache: KeyCache | None = getattr(request.app.state, "key_cache", None)
+        digest = sha256_hex(bearer.credentials)
+        cached = cache.get(digest) if cache is not None else None
+        if cached is not None:
+            principal = cached
+        else:
+            principal = await run_in_threadpool(service.authenticate_key, session,
+                                                bearer.credentials)
+            if cache is not None:
+                cache.put(digest, principal)
         if principal.side != side:
             raise PermissionDeniedError(
                 f"this API key belongs to a {principal.side} tenant; it cannot call the "
@@ -112,6 +125,13 @@ async def current_principal(
 
 
 setattr(current_principal, ROLES_ATTR, "*")
+
+
+def forget_key(request: Request, key_id: int) -> None:
+    """Drop a revoked API key from this process's cache (other workers: within the TTL)."""
+    cache: KeyCache | None = getattr(request.app.state, "key_cache", None)
+    if cache is not None:
+        cache.forget(key_id)
 
 authenticated: Any = Depends(current_principal)
 """Any authenticated caller of the route's side."""
@@ -190,6 +210,7 @@ __all__ = [
     "authenticated",
     "current_principal",
     "current_principal_from_state",
+    "forget_key",
     "require",
     "roles_for_side",
     "route_side",

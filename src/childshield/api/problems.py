@@ -107,8 +107,10 @@ async def _childshield_error(request: Request, exc: Exception) -> Response:
     if not exc.safe:
         log.error("unsafe error on %s %s (request %s): %r", request.method,
                   request.url.path, getattr(request.state, "request_id", "-"), exc)
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthenticationError) else None
-    return problem_response(exc, _instance(request), headers)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthenticationError) else {}
+    if exc.extra.get("retry_after") is not None:
+        headers["Retry-After"] = str(exc.extra["retry_after"])
+    return problem_response(exc, _instance(request), headers or None)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -9,6 +9,7 @@
     childshield provider notices run | orders pull | victims pull | retention run [--now ISO]
     childshield provider evidence rewrap
     childshield provider signing-key show TENANT | rotate TENANT --env VAR
+    childshield provider purge [--now ISO]        # old Idempotency-Key answers, dead sessions
 """
 
 from __future__ import annotations
@@ -140,7 +141,8 @@ def jobs(
 ) -> None:
     """The scheduler: each round reports any confirmed case still without a report, pulls
     answers, removal orders (deadline alerts) and removal notices for victims,
-    creates due notices, runs retention and a delivery pass. One JSON line a round."""
+    creates due notices, runs retention, purges old Idempotency-Key answers and dead
+    console sessions, and makes a delivery pass. One JSON line a round."""
     import time
 
     from childshield.provider.delivery import Worker
@@ -229,6 +231,18 @@ def retention_run(now: str | None = typer.Option(None, "--now"), db: str | None 
 
     with _errors(as_json):
         emit(run_retention(open_database(db), now=_now(now)))
+
+
+@provider_app.command("purge")
+def purge(now: str | None = typer.Option(None, "--now"), db: str | None = DbOption,
+          as_json: bool = JsonOption) -> None:
+    """Delete Idempotency-Key answers older than CHILDSHIELD_IDEMPOTENCY_RETENTION_HOURS and
+    expired or ended console sessions."""
+    from childshield.provider.housekeeping import purge_expired
+    from childshield.store import open_database
+
+    with _errors(as_json):
+        emit(purge_expired(open_database(db), now=_now(now)))
 
 
 @evidence_app.command("rewrap")

@@ -22,7 +22,8 @@ def serve(
 ) -> None:
     """Serve the API (/provider/v1, /centre/v1), consoles and /openapi.json."""
     from childshield._optional import require
-    from childshield.api.app import create_app, sides_of
+    from childshield.api.app import create_app, sides_of, warm_index_in_background
+    from childshield.api.server import PROTOCOL
     from childshield.settings import get_settings
     from childshield.store import open_database
 
@@ -52,10 +53,11 @@ def serve(
         os.environ["CHILDSHIELD_DATABASE_URL"] = url
         database.dispose()
         uvicorn.run("childshield.api.app:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, proxy_headers=True)
+                    workers=workers, proxy_headers=True, http=PROTOCOL)
         return
     app = create_app(role, database, settings)
-    uvicorn.run(app, host=host, port=port, proxy_headers=True)
+    warm_index_in_background(role)
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, http=PROTOCOL)
 
 
 DEMO_POLLS = ("/centre/v1/reports?since=", "/centre/v1/removal-orders?status=pending")

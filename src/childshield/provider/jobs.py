@@ -2,7 +2,8 @@
 
 Each round reports any confirmed case still without a report, pulls the centre's answers,
 removal orders (deadline alerts) and victims' removal notices, creates due notices, runs
-retention and a delivery pass; it returns what each job did (one JSON object).
+retention, purges old Idempotency-Key answers and dead console sessions, and makes a
+delivery pass; it returns what each job did (one JSON object).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from childshield.provider.answers import pull_answers
 from childshield.provider.delivery import Worker
+from childshield.provider.housekeeping import purge_expired
 from childshield.provider.notices import schedule_notices
 from childshield.provider.orders import pull_orders
 from childshield.provider.reports import reconcile
@@ -28,6 +30,7 @@ def run_round(database: Database, worker: Worker) -> dict[str, Any]:
             "victim_notices": pull_notices(database),
             "notices": schedule_notices(database),
             "retention": run_retention(database),
+            "purged": purge_expired(database),
             "delivery": worker.run_once().to_json()}
 
 

@@ -3,11 +3,17 @@
 The row is written with the centre's in the deciding transaction; at send time the
 Art. 13 report (the centre row's signed body) is mapped with
 ``childshield.exchange.ncmec.mapping.cybertip_report`` and sent with
-``CyberTiplineClient.report`` (submit, upload, fileinfo, finish; an unfinished report is
-retracted when a step fails). NCMEC has no idempotency key: the NCMEC report id is
-recorded as soon as ``finish`` answers, and a row recorded ``delivered`` is never sent again.
-A worker killed between ``submit`` and the record leaves an unfinished report at NCMEC,
-which NCMEC deletes after 24 hours; the retry makes a new, complete one.
+``CyberTiplineClient.report`` (submit, upload, fileinfo, finish).
+
+NCMEC has no idempotency key, so the submission is made resumable instead: after every
+step NCMEC accepted, its progress (the report id, each file id, each fileinfo, finish) is
+committed to the outbox row (``response["ncmec_progress"]``) before the next step, and a
+retry (after a failed step, or a worker killed anywhere) carries on under the same report
+id. A report finished before the crash is recognised (NCMEC's 5102 "already finished", or
+the recorded ``finished``) and recorded as delivered: one CyberTipline report per case.
+Left: a worker killed after NCMEC answered ``submit`` but before the report id was
+committed leaves an unfinished report that NCMEC drops after 24 hours (and one killed
+after an ``upload`` answer, a second copy of that file in the same report).
 """
 
 from __future__ import annotations
@@ -18,7 +24,12 @@ from typing import Any
 
 from childshield.crypto.canonical import parse_json
 from childshield.errors import ChildshieldError
-from childshield.exchange.ncmec.client import CyberTiplineClient, CyberTiplineError, ReportFile
+from childshield.exchange.ncmec.client import (
+    CyberTiplineClient,
+    CyberTiplineError,
+    ReportFile,
+    ReportProgress,
+)
 from childshield.exchange.ncmec.documents import Person, Reporter
 from childshield.exchange.ncmec.mapping import cybertip_report, file_details
 from childshield.exchange.report import parse_report
@@ -64,13 +75,27 @@ def ncmec_report(database: Database, row: ProviderOutbox,
                                                          file_id="")))
         tip = cybertip_report(art13, _reporter(profile),
                               esp_service=profile.identity.get("name", "service"))
+    progress = ReportProgress.from_json((row.response or {}).get("ncmec_progress"))
     try:
         with client_factory() as client:
-            finished = client.report(tip, files)
+            finished = client.report(tip, files, progress=progress,
+                                     checkpoint=_checkpoint(database, row.id))
     except CyberTiplineError as exc:
         return Outcome("retry" if exc.retryable else "failed", str(exc))
     return Outcome("delivered", response={"report_id": finished.report_id,
                                           "file_ids": json.loads(json.dumps(finished.file_ids))})
+
+
+def _checkpoint(database: Database, row_id: int) -> Callable[[ReportProgress], None]:
+    """Commit the progress of the submission to the outbox row (its own transaction)."""
+
+    def save(progress: ReportProgress) -> None:
+        with database.session() as session:
+            row = session.get(ProviderOutbox, row_id)
+            if row is not None:
+                row.response = {"ncmec_progress": progress.to_json()}
+
+    return save
 
 
 def ncmec_sender(factory: Callable[[], CyberTiplineClient] | None = None) -> NcmecSend | None:

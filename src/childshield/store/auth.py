@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from childshield.store.models.auth import ApiKey, ConsoleSession, Tenant, User
@@ -47,11 +47,19 @@ def end_sessions_of_user(session: Session, user_id: int, now: datetime) -> None:
     )
 
 
+def purge_sessions(session: Session, now: datetime) -> int:
+    """Delete sessions that expired or were ended before ``now``; how many."""
+    result = session.execute(delete(ConsoleSession).where(
+        or_(ConsoleSession.expires_at < now, ConsoleSession.ended_at < now)))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 __all__ = [
     "end_sessions_of_user",
     "key_by_prefix",
     "keys_of_tenant",
     "list_tenants",
+    "purge_sessions",
     "session_by_token_hash",
     "tenant_by_name",
     "user_by_email",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from childshield.store.models.idempotency import IdempotencyRecord
@@ -19,31 +18,17 @@ def find(session: Session, tenant_id: int, key: str) -> IdempotencyRecord | None
     ).first()
 
 
-def claim(
-    session: Session, tenant_id: int, key: str, request_sha256: str, method: str, path: str
-) -> IdempotencyRecord | None:
-    """Insert an in-progress record; None when another request holds the key already."""
-    record = IdempotencyRecord(tenant_id=tenant_id, key=key, request_sha256=request_sha256,
-                               method=method, path=path[:2000])
-    try:
-        with session.begin_nested():
-            session.add(record)
-            session.flush()
-    except IntegrityError:
-        return None
-    return record
-
-
-def complete(
-    session: Session, record_id: int, status: int, headers: list[list[str]], body: bytes
+def add_completed(
+    session: Session, tenant_id: int, key: str, request_sha256: str, method: str, path: str,
+    status: int, headers: list[list[str]], body: bytes,
 ) -> None:
-    record = session.get(IdempotencyRecord, record_id)
-    if record is not None:
-        record.status, record.headers, record.body = status, headers, body
-
-
-def release(session: Session, record_id: int) -> None:
-    session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
+    """Add the answer to a request, flushed into the caller's transaction (so it commits
+    or rolls back with the write it protects). IntegrityError when another request with
+    the same key got there first."""
+    session.add(IdempotencyRecord(tenant_id=tenant_id, key=key, request_sha256=request_sha256,
+                                  method=method, path=path[:2000], status=status,
+                                  headers=headers, body=body))
+    session.flush()
 
 
 def purge_older_than(session: Session, cutoff: datetime) -> int:
@@ -53,4 +38,4 @@ def purge_older_than(session: Session, cutoff: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-__all__ = ["claim", "complete", "find", "purge_older_than", "release"]
+__all__ = ["add_completed", "find", "purge_older_than"]

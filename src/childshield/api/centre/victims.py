@@ -33,6 +33,7 @@ from childshield.api.auth import require
 from childshield.api.centre._context import centre_config
 from childshield.api.deps import DbSession, get_app_settings, get_database
 from childshield.api.idempotency import idempotent
+from childshield.api.ratelimit import client_address
 from childshield.auth.principal import Principal
 from childshield.centre import victims
 from childshield.centre.config import CentreConfig
@@ -84,7 +85,7 @@ def public_limit(request: Request) -> None:
         limiter = state.victims_rate_limiter = SharedRateLimiter(
             get_database(request), name="victims.public", limit=PUBLIC_LIMIT,
             window_s=PUBLIC_WINDOW_S)
-    limiter.check(request.client.host if request.client else "unknown")
+    limiter.check(client_address(request))
 
 
 @router.post("/requests", status_code=201, dependencies=[Depends(public_limit)],

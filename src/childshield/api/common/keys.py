@@ -6,11 +6,11 @@ key is a 404), roles, audit records and ``Idempotency-Key`` on writes.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from childshield import audit
-from childshield.api.auth import require, tenant_scope
+from childshield.api.auth import forget_key, require, tenant_scope
 from childshield.api.idempotency import EXEMPT, idempotent
 from childshield.api.schemas import ObjectId, UtcDatetime
 from childshield.auth import service
@@ -77,8 +77,9 @@ def create_key(body: KeyIn, caller: Principal = require("admin"),
 
 @router.delete("/{key_id}", response_model=KeyOut, summary="Revoke an API key",
                dependencies=[idempotent])
-def revoke_key(key_id: ObjectId, caller: Principal = require("admin"),
+def revoke_key(request: Request, key_id: ObjectId, caller: Principal = require("admin"),
                scope: TenantScope = tenant_scope) -> KeyOut:
     key = scope.get(ApiKey, key_id, what="API key")
     service.revoke_api_key(scope.session, key, actor=caller)
+    forget_key(request, key.id)
     return KeyOut.of(key)

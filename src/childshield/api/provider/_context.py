@@ -46,6 +46,12 @@ def detector(request: Request) -> Detector:
     return value
 
 
+async def shared_detector(request: Request) -> Detector:
+    """``detector`` as an async dependency: no trip to the thread pool per request once the
+    detector exists (building it on the first request reads the classifier files)."""
+    return detector(request)
+
+
 def keyring(request: Request) -> EvidenceKeyring | None:
     return detector(request).keyring
 
@@ -55,4 +61,4 @@ def registry(request: Request, name: str, factory: Any) -> Any:
     return _state(request, name, factory)
 
 
-__all__ = ["detector", "keyring", "registry"]
+__all__ = ["detector", "keyring", "registry", "shared_detector"]

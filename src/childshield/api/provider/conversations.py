@@ -22,12 +22,13 @@ from childshield.api.auth import require
 from childshield.api.deps import get_database
 from childshield.api.idempotency import idempotent
 from childshield.api.provider._context import keyring, registry
+from childshield.api.ratelimit import key_limit
 from childshield.auth.principal import Principal
 from childshield.crypto.keyring import EvidenceKeyring
 from childshield.errors import ChildshieldError, InputError
 from childshield.provider.conversations import BankPatterns, ConversationHub
 
-router = APIRouter(prefix="/conversations", tags=["conversations"])
+router = APIRouter(prefix="/conversations", tags=["conversations"], dependencies=[key_limit])
 MAX_LINES = 100_000
 NDJSON = "application/x-ndjson"
 

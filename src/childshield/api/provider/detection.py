@@ -27,12 +27,13 @@ from starlette.datastructures import UploadFile
 from childshield.api.auth import require
 from childshield.api.deps import DbSession
 from childshield.api.idempotency import idempotent
-from childshield.api.provider._context import detector
+from childshield.api.provider._context import shared_detector
+from childshield.api.ratelimit import key_limit
 from childshield.auth.principal import Principal
 from childshield.errors import InputError, MalformedRequestError, PayloadTooLargeError
 from childshield.provider.detection import Detector, ItemMeta
 
-router = APIRouter(prefix="/detection", tags=["detection"])
+router = APIRouter(prefix="/detection", tags=["detection"], dependencies=[key_limit])
 
 MAX_UPLOAD_BYTES = 256 * 1024**2
 
@@ -88,7 +89,7 @@ async def check_content(
     request: Request,
     session: DbSession,
     caller: Principal = require("integration"),
-    det: Detector = Depends(detector),
+    det: Detector = Depends(shared_detector),
 ) -> dict[str, Any]:
     # The form is parsed here, after the idempotency check has read (and cached) the body.
     try:
@@ -120,7 +121,7 @@ def lookup(
     md5: str | None = Query(None, max_length=64),
     sha256: str | None = Query(None, max_length=128),
     caller: Principal = require("integration"),
-    det: Detector = Depends(detector),
+    det: Detector = Depends(shared_detector),
 ) -> dict[str, Any]:
     return det.lookup(session, caller, {"pdq": pdq, "md5": md5, "sha256": sha256},
                       quality=quality)
@@ -131,7 +132,7 @@ def check_signals(
     body: SignalsIn,
     session: DbSession,
     caller: Principal = require("integration"),
-    det: Detector = Depends(detector),
+    det: Detector = Depends(shared_detector),
 ) -> dict[str, Any]:
     signals: dict[str, Any] = body.model_dump(include={"md5", "sha256", "pdq", "quality"})
     if body.vpdq:

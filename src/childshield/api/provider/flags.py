@@ -15,11 +15,12 @@ from pydantic import BaseModel, Field
 
 from childshield.api.auth import require, tenant_scope
 from childshield.api.idempotency import idempotent
+from childshield.api.ratelimit import key_limit
 from childshield.auth.principal import Principal
 from childshield.provider.complaints import flag
 from childshield.store.tenancy import TenantScope
 
-router = APIRouter(prefix="/flags", tags=["flags"])
+router = APIRouter(prefix="/flags", tags=["flags"], dependencies=[key_limit])
 
 
 class FlagIn(BaseModel):

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
@@ -287,19 +288,112 @@ class CyberTiplineClient:
 
     # --- the whole flow -----------------------------------------------------------------
 
-    def report(self, report: CyberTipReport, files: Sequence[ReportFile] = ()) -> FinishedReport:
-        """Submit, upload each file with its details, finish; retract if a step fails."""
-        report_id = self.submit(report)
-        try:
-            for item in files:
-                uploaded = self.upload(report_id, item.name, item.data)
-                self.fileinfo(replace(item.details, report_id=report_id, file_id=uploaded.file_id))
-            return self.finish(report_id)
-        except CyberTiplineError:
-            # Best effort: NCMEC deletes unfinished reports after 24 hours anyway.
+    def report(self, report: CyberTipReport, files: Sequence[ReportFile] = (), *,
+               progress: ReportProgress | None = None,
+               checkpoint: Callable[[ReportProgress], None] | None = None) -> FinishedReport:
+        """Submit, upload each file with its details, finish.
+
+        Resumable: ``checkpoint`` is called with ``progress`` after every step NCMEC
+        accepted (the report id after submit, each file id, each fileinfo, finish), and a
+        caller that persists it and passes it back after a crash or a failed step carries
+        on where it stopped, under the same report id, so a retry never files a second
+        report. A report finished before the crash (NCMEC answers 5102 "already finished")
+        counts as done. A retryable failure keeps the open report for the retry (without
+        a ``checkpoint`` nobody can resume it, so it is retracted); a permanent one
+        retracts it and starts over next time, as does a report NCMEC no
+        longer has (5001/5101) or one opened more than ``RESUME_HOURS`` ago (NCMEC drops
+        unfinished reports after 24 hours).
+        """
+        progress = progress if progress is not None else ReportProgress()
+        save = checkpoint or (lambda _progress: None)
+        if progress.finished and progress.report_id:  # finished before a crash
+            return FinishedReport(progress.report_id, list(progress.file_ids))
+        if progress.report_id and progress.is_stale():
             with contextlib.suppress(CyberTiplineError):
-                self.retract(report_id)
+                self.retract(progress.report_id)
+            progress.reset()
+            save(progress)
+        if not progress.report_id:
+            progress.report_id = self.submit(report)
+            progress.submitted_at = _now_iso()
+            save(progress)
+        report_id = progress.report_id
+        try:
+            for position, item in enumerate(files):
+                if position >= len(progress.file_ids):
+                    progress.file_ids.append(self.upload(report_id, item.name, item.data).file_id)
+                    save(progress)
+                if position >= progress.described:
+                    self.fileinfo(replace(item.details, report_id=report_id,
+                                          file_id=progress.file_ids[position]))
+                    progress.described = position + 1
+                    save(progress)
+            try:
+                done = self.finish(report_id)
+            except CyberTiplineError as exc:
+                if exc.code != ALREADY_FINISHED:
+                    raise
+                done = FinishedReport(report_id, list(progress.file_ids))  # finished earlier
+            progress.finished = True
+            save(progress)
+            return done
+        except CyberTiplineError as exc:
+            if exc.code in GONE or not exc.retryable or checkpoint is None:
+                if exc.code not in GONE:  # best effort; NCMEC drops it after 24 h anyway
+                    with contextlib.suppress(CyberTiplineError):
+                        self.retract(report_id)
+                progress.reset()
+                save(progress)
+                if exc.code in GONE:  # the next attempt files it anew
+                    exc.retryable = True
             raise
+
+
+ALREADY_FINISHED = 5102
+GONE = frozenset({5001, 5101})
+"""Report does not exist (dropped after 24 h) or was retracted: start over."""
+RESUME_HOURS = 20
+"""An unfinished report older than this is retracted and made anew rather than resumed."""
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass
+class ReportProgress:
+    """How far one CyberTipline report got; persist ``to_json()`` after every step."""
+
+    report_id: str | None = None
+    submitted_at: str | None = None
+    file_ids: list[str] = field(default_factory=list)
+    """NCMEC's file id of each uploaded file, in the order of the files."""
+    described: int = 0
+    """How many files' fileinfo NCMEC accepted."""
+    finished: bool = False
+
+    def reset(self) -> None:
+        self.report_id, self.submitted_at, self.file_ids = None, None, []
+        self.described, self.finished = 0, False
+
+    def is_stale(self, now: datetime | None = None) -> bool:
+        if not self.submitted_at or self.finished:
+            return False
+        opened = datetime.fromisoformat(self.submitted_at)
+        return (now or datetime.now(UTC)) - opened > timedelta(hours=RESUME_HOURS)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"report_id": self.report_id, "submitted_at": self.submitted_at,
+                "file_ids": list(self.file_ids), "described": self.described,
+                "finished": self.finished}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> ReportProgress:
+        data = data or {}
+        return cls(report_id=data.get("report_id"), submitted_at=data.get("submitted_at"),
+                   file_ids=[str(f) for f in data.get("file_ids") or []],
+                   described=int(data.get("described") or 0),
+                   finished=bool(data.get("finished")))
 
 
 __all__ = [
@@ -311,6 +405,7 @@ __all__ = [
     "FinishedReport",
     "NcmecEnvironment",
     "ReportFile",
+    "ReportProgress",
     "UploadedFile",
     "category",
     "resolve_base_url",

@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from childshield.api.auth import SESSION_COOKIE, authenticated
 from childshield.api.deps import DbSession, get_app_settings
+from childshield.api.ratelimit import public_limit
 from childshield.auth import service
 from childshield.auth.principal import Principal
 from childshield.auth.roles import Side
@@ -58,7 +59,7 @@ def login_page(request: Request, next: str = "") -> HTMLResponse:
     return _login_page(request, next_=next)
 
 
-@router.post("/login")
+@router.post("/login", dependencies=[public_limit])
 def login_submit(
     request: Request,
     session: DbSession,
