@@ -88,6 +88,23 @@ def test_a_crashing_worker_only_fails_its_own_item() -> None:
                        ("4 + 4", 8)]
 
 
+def test_items_submitted_after_a_crash_still_complete() -> None:
+    """Guards a CI failure: a worker died while items were still being submitted, and
+    ``submit`` on the broken pool raised BrokenProcessPool out of the batch. The generator
+    pauses after the crasher so that the later items are submitted to a pool already broken."""
+    import time
+
+    def items():  # type: ignore[no-untyped-def]
+        yield "__import__('os')._exit(3)"
+        time.sleep(1.5)  # the crash has happened by now
+        yield from (f"{i} + 1" for i in range(5))
+
+    results = list(parallel_map(eval, items(), workers=2, window=20,
+                                on_crash=lambda item: "crashed"))
+    assert results == [("__import__('os')._exit(3)", "crashed"),
+                       *((f"{i} + 1", i + 1) for i in range(5))]
+
+
 def test_unordered_parallel_map_returns_everything() -> None:
     items = [f"{i} * 2" for i in range(30)]
     results = dict(parallel_map(eval, items, workers=2, ordered=False, on_crash=str))

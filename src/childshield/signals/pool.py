@@ -70,7 +70,7 @@ def parallel_map(
                 except StopIteration:
                     exhausted = True
                     break
-                pending.append((item, pool.submit(fn, item)))
+                pending.append((item, _submit(pool, fn, item)))
             if not pending:
                 return
             if ordered:
@@ -99,6 +99,17 @@ def parallel_map(
                 pool = _executor(n)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _submit(pool: ProcessPoolExecutor, fn: Callable[[T], R], item: T) -> Future[R]:
+    """``pool.submit``, except that a pool a worker has just broken gives a failed future
+    (handled like any other broken result) instead of raising mid-batch."""
+    try:
+        return pool.submit(fn, item)
+    except BrokenProcessPool as exc:
+        future: Future[R] = Future()
+        future.set_exception(exc)
+        return future
 
 
 def _run_isolated(fn: Callable[[T], R], item: T, on_crash: Callable[[T], R]) -> R:
