@@ -5,14 +5,14 @@ Plain PDQ compares one hash of the whole picture, so a 5 % crop, a letterbox, a 
 (pure, no storage) and a rule for which (query variant, indicator variant) pairs may match:
 
 ===================  ====================================  =====================================
-variant              indicator side (stored, <= 29)         query side (searched, <= 67)
+variant              indicator side (stored, <= 37)         query side (searched, <= 83)
 ===================  ====================================  =====================================
 ``full``             plain PDQ of the image (always first)  plain PDQ and its 7 dihedral turns
 ``trim``             PDQ without flat-colour borders        the same, with its 7 dihedral turns
 ``band:top|bottom``  PDQ without the top / bottom quarter   the same (captions written over it)
 ``value``            PDQ of the HSV value channel           the same (hue rotations)
-``pair:NN``          PDQ of a window anchored on two        the same windows, from more corners;
-                     corners (see ``_frames``), <= 24        an undecided orientation adds flips
+``pair:NN``          PDQ of a window anchored on two        the same kind of windows (<= 64);
+                     corners (see ``_frames``), <= 32        an undecided orientation adds flips
 ``pairlow:NN``       the same, window quality 50-69         the same
 ===================  ====================================  =====================================
 
@@ -72,12 +72,12 @@ LOW_WINDOW_QUALITY_MIN = 50
 MIN_SIDE = 32
 STRICT_THRESHOLD = 24
 LOW_WINDOW_THRESHOLD = 10
-MAX_INDICATOR_WINDOWS = 24
-MAX_QUERY_WINDOWS = 48
+MAX_INDICATOR_WINDOWS = 32
+MAX_QUERY_WINDOWS = 64
 _WHOLE_INDICATOR, _WHOLE_QUERY = 5, 19  # full, trim, 2 bands, value (x 8 turns on a query)
 MAX_INDICATOR_VARIANTS = _WHOLE_INDICATOR + MAX_INDICATOR_WINDOWS
 MAX_QUERY_VARIANTS = _WHOLE_QUERY + MAX_QUERY_WINDOWS
-_INDICATOR_CORNERS, _QUERY_CORNERS = 32, 40
+_INDICATOR_CORNERS, _QUERY_CORNERS = 48, 40  # more corners stored (storage), not searched (time)
 _PAIRS = 256  # corner pairs tried per picture (many windows leave the picture and are skipped)
 _HASH_SIDE = 512
 _TRIM_MIN = 0.01  # a trim that removes less than 1 % of a side is the full picture
