@@ -119,3 +119,29 @@ if os.environ.get("PYTHONPATH", "").split(os.pathsep)[0] != _src:
     os.environ["PYTHONPATH"] = os.pathsep.join(
         p for p in (_src, os.environ.get("PYTHONPATH", "")) if p
     )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """After the summary and the cache are written: name any thread the run leaked and leave
+    with pytest's own exit status, so a leaked non-daemon thread (once, a process pool's
+    manager waiting on a stray worker) cannot hang the CI job at interpreter exit."""
+    import sys
+    import threading
+
+    leaked = [t for t in threading.enumerate()
+              if t is not threading.main_thread() and t.is_alive() and not t.daemon]
+    if not leaked:
+        return
+    names = ", ".join(sorted(t.name for t in leaked))
+    print(f"\nconftest: {len(leaked)} non-daemon thread(s) still running after the session "
+          f"({names}); exiting without joining them", file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    status = getattr(config, "_childshield_exitstatus", 0)
+    os._exit(int(status))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config._childshield_exitstatus = exitstatus  # type: ignore[attr-defined]

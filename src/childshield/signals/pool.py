@@ -91,14 +91,28 @@ def parallel_map(
                     break
                 yield item, result
             if broken:
-                pool.shutdown(wait=False, cancel_futures=True)
+                _discard(pool)
                 retry = [item for item, _ in pending]
                 pending.clear()
                 for item in retry:
                     yield item, _run_isolated(fn, item, on_crash)
                 pool = _executor(n)
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        _discard(pool)
+
+
+def _discard(pool: ProcessPoolExecutor) -> None:
+    """Shut ``pool`` down without waiting and end its worker processes.
+
+    A worker can be started by ``submit`` just as another one crashes; the broken pool then
+    never hears from it, and the interpreter hung at exit joining the pool's manager thread
+    (seen once in CI). Terminating the workers we know of ends that wait.
+    """
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        if process.is_alive():
+            process.terminate()
 
 
 def _submit(pool: ProcessPoolExecutor, fn: Callable[[T], R], item: T) -> Future[R]:
