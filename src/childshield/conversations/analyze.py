@@ -57,6 +57,8 @@ class Analyzer:
         """Per raw token: its canonical tokens and the cues they can anchor (bounded)."""
         self._chunks: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
         """The same per whitespace-separated chunk of text (bounded)."""
+        self._chunk_spans: dict[str, list[tuple[int, int]]] = {}
+        """Per chunk that held a cue: the span of each of its canonical words (bounded)."""
         self._empty_tokens = False
         """Whether any raw token ever had no canonical word (then words and raw tokens
         cannot be paired by position)."""
@@ -144,13 +146,13 @@ class Analyzer:
                         ages.append((int(value), match.start(), match.end() + 1))
         if not matches and not ages:
             return result
-        spans = self.word_spans(text, len(words))
-        offsets = list(accumulate([len(word) + 1 for word in words], initial=0))
+        locate = _Locator(self, text, chunks, entries)
+        count = norm.count  # words are space-free: a position's word is the spaces before it
 
         def raw_span(start: int, end: int) -> tuple[int, int]:
-            first = bisect_right(offsets, start) - 1
-            last = bisect_right(offsets, max(start, end - 2)) - 1
-            return spans[first][0], spans[last][1]
+            first = count(" ", 0, start)
+            last = count(" ", 0, max(start, end - 2))
+            return locate.span(first)[0], locate.span(last)[1]
 
         benign = surprise = False
         for cue, start, end in matches:
@@ -171,6 +173,19 @@ class Analyzer:
             result.ages.append((age, raw_start, raw_end))
         return result
 
+    def chunk_spans(self, chunk: str) -> list[tuple[int, int]]:
+        """For each canonical word of one whitespace-free chunk, its span in the chunk
+        (cached, bounded)."""
+        spans = self._chunk_spans.get(chunk)
+        if spans is None:
+            spans = []
+            for match in TOKEN_RE.finditer(chunk):
+                spans.extend([match.span()] * len(self._entry(match.group())[0]))
+            if len(self._chunk_spans) >= 100_000:
+                self._chunk_spans.clear()
+            self._chunk_spans[chunk] = spans
+        return spans
+
     def word_spans(self, text: str, words: int | None = None) -> list[tuple[int, int]]:
         """For each canonical word of ``text`` (as ``analyze`` gives them), its raw span.
 
@@ -185,6 +200,37 @@ class Analyzer:
         if sum(counts) == len(counts) and not self._empty_tokens:
             return positions
         return list(chain.from_iterable(map(repeat, positions, counts)))
+
+
+class _Locator:
+    """Raw spans of a few canonical words of one message, found from its chunks: only
+    the chunks holding the wanted words are located and tokenised again."""
+
+    __slots__ = ("analyzer", "chunks", "ends", "starts", "text")
+
+    def __init__(self, analyzer: Analyzer, text: str, chunks: list[str],
+                 entries: list[tuple[tuple[str, ...], tuple[int, ...]]]) -> None:
+        self.analyzer = analyzer
+        self.text = text
+        self.chunks = chunks
+        self.ends = list(accumulate(map(len, map(_FIRST, entries))))
+        """Number of canonical words up to and including each chunk."""
+        self.starts: list[int] = []
+        """Where each chunk starts in the text (found in order, as far as needed)."""
+
+    def span(self, word: int) -> tuple[int, int]:
+        c = bisect_right(self.ends, word)
+        starts, chunks = self.starts, self.chunks
+        known = len(starts)
+        if known <= c:
+            find = self.text.find
+            after = starts[-1] + len(chunks[known - 1]) if known else 0
+            for chunk in chunks[known:c + 1]:
+                after = find(chunk, after)
+                starts.append(after)
+                after += len(chunk)
+        start, end = self.analyzer.chunk_spans(chunks[c])[word - (self.ends[c - 1] if c else 0)]
+        return starts[c] + start, starts[c] + end
 
 
 __all__ = ["PHOTO_DAMPING", "SECRET_DAMPING", "Analysis", "Analyzer", "Hit"]

@@ -240,8 +240,12 @@ class ConversationMonitor:
         """Remember the author's TEXT_EVIDENCE messages with the highest learned weight."""
         kept = author.text_pending
         if len(kept) >= TEXT_EVIDENCE:
-            weakest = min(range(len(kept)), key=lambda i: kept[i][0])
-            if kept[weakest][0] >= score:
+            weakest = 0  # the first of the lowest-weighted kept messages
+            low = kept[0][0]
+            for i in range(1, len(kept)):
+                if kept[i][0] < low:
+                    weakest, low = i, kept[i][0]
+            if low >= score:
                 return
             del kept[weakest]
         kept.append((score, index, text[:TEXT_QUOTE_SOURCE], tokens))
