@@ -53,6 +53,8 @@ class Analyzer:
         self.lexicon = lexicon or default_lexicon()
         self.normaliser = Normaliser(self.lexicon.vocabulary, self.lexicon.prefixes)
         self._short: dict[str, Analysis] = {}
+        self._searches = [cue.spaced.search for cue in self.lexicon.cues]
+        """Each cue's ``spaced`` search, by cue id."""
         self._raw: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
         """Per raw token: its canonical tokens and the cues they can anchor (bounded)."""
         self._chunks: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
@@ -122,18 +124,18 @@ class Analyzer:
             return _EMPTY
         result = Analysis(tokens=words)
         ids = set().union(*map(_SECOND, entries))
-        cues = self.lexicon.cues
-        candidates = [cues[i] for i in sorted(ids)] if ids else []
         has_digit = _DIGIT.search(text) is not None and any(w.isdigit() for w in words)
-        if not candidates and not has_digit:
+        if not ids and not has_digit:
             return result
         norm = " ".join(words) + " "
         spaced = " " + norm  # Cue.spaced matches here one character later than Cue.regex
         matches = []
-        for cue in candidates:
-            match = cue.spaced.search(spaced)
-            if match is not None:
-                matches.append((cue, match.start(), match.end() - 1))
+        if ids:
+            cues, searches = self.lexicon.cues, self._searches
+            for i in sorted(ids):
+                match = searches[i](spaced)
+                if match is not None:
+                    matches.append((cues[i], match.start(), match.end() - 1))
         ages = []
         if has_digit:
             if len(words) <= 3 and words[0].isdigit() and len(words[0]) <= 2:
