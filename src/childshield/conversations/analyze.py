@@ -154,7 +154,8 @@ class Analyzer:
         def raw_span(start: int, end: int) -> tuple[int, int]:
             first = count(" ", 0, start)
             last = count(" ", 0, max(start, end - 2))
-            return locate.span(first)[0], locate.span(last)[1]
+            head = locate.span(first)
+            return head[0], (head if last == first else locate.span(last))[1]
 
         benign = surprise = False
         for cue, start, end in matches:
