@@ -91,7 +91,8 @@ class Model:
         """The logit without its last term, the ``text`` feature (which moves on every
         message while the others stay): ``risk_from`` adds it. ``text`` is the last of
         FEATURES, so the sum is the same, term by term and bit for bit, as the whole one."""
-        # sum() adds left to right from the bias, as a loop would; map stops before text
+        # on 3.11 sum() adds left to right from the bias, as a loop would (3.12+ compensates
+        # rounding, which may move the last bit); map stops before the text term
         return sum(map(mul, self._leading, features), self.bias)
 
     def risk_from(self, partial: float, features: list[float]) -> float:
