@@ -226,6 +226,7 @@ def main() -> None:
     args = parser.parse_args()
     pinned = pin_one_core()
     n = 40_000 if args.quick else 200_000
+    load_start = os.getloadavg()[0]
     reference = reference_loop()
     dense_items = stream(n, dense_share=1.0)
     mixed_items = stream(n, dense_share=0.1)
@@ -236,10 +237,12 @@ def main() -> None:
     per_state = state_bytes(2000)
     scores = quality()
     ratio = dense["messages_per_s"] / naive["messages_per_s"]
+    loads = (load_start, os.getloadavg()[0])
     report = {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
                    f"Python {platform.python_version()}, {pinned}",
         "reference_loop_s": reference,
+        "load_average_start_end": loads,
         "mode": "quick" if args.quick else "full",
         "streaming_dense": dense,
         "streaming_everyday_mix": mixed,
@@ -257,7 +260,8 @@ def main() -> None:
         "Run: `python benchmarks/bench_conversations.py`.",
         "Rates are messages per CPU second of the one core the process is pinned to "
         "(process time, so other jobs on the shared machine do not count against it). "
-        f"Speed of this core: 1,000,000 pure-Python additions took {reference:.3f} CPU s.",
+        f"Speed of this core: 1,000,000 pure-Python additions took {reference:.3f} CPU s. "
+        f"Load average (1 min) at start and end: {loads[0]:.2f}, {loads[1]:.2f}.",
         "",
         "## Streaming throughput (one core, default model, 2,000 live conversations)",
         "",

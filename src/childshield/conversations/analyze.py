@@ -53,10 +53,14 @@ class Analyzer:
         self.lexicon = lexicon or default_lexicon()
         self.normaliser = Normaliser(self.lexicon.vocabulary, self.lexicon.prefixes)
         self._short: dict[str, Analysis] = {}
+        self._searches = [cue.spaced.search for cue in self.lexicon.cues]
+        """Each cue's ``spaced`` search, by cue id."""
         self._raw: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
         """Per raw token: its canonical tokens and the cues they can anchor (bounded)."""
         self._chunks: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
         """The same per whitespace-separated chunk of text (bounded)."""
+        self._chunk_spans: dict[str, list[tuple[int, int]]] = {}
+        """Per chunk that held a cue: the span of each of its canonical words (bounded)."""
         self._empty_tokens = False
         """Whether any raw token ever had no canonical word (then words and raw tokens
         cannot be paired by position)."""
@@ -120,18 +124,18 @@ class Analyzer:
             return _EMPTY
         result = Analysis(tokens=words)
         ids = set().union(*map(_SECOND, entries))
-        cues = self.lexicon.cues
-        candidates = [cues[i] for i in sorted(ids)] if ids else []
         has_digit = _DIGIT.search(text) is not None and any(w.isdigit() for w in words)
-        if not candidates and not has_digit:
+        if not ids and not has_digit:
             return result
         norm = " ".join(words) + " "
         spaced = " " + norm  # Cue.spaced matches here one character later than Cue.regex
         matches = []
-        for cue in candidates:
-            match = cue.spaced.search(spaced)
-            if match is not None:
-                matches.append((cue, match.start(), match.end() - 1))
+        if ids:
+            cues, searches = self.lexicon.cues, self._searches
+            for i in sorted(ids):
+                match = searches[i](spaced)
+                if match is not None:
+                    matches.append((cues[i], match.start(), match.end() - 1))
         ages = []
         if has_digit:
             if len(words) <= 3 and words[0].isdigit() and len(words[0]) <= 2:
@@ -144,13 +148,14 @@ class Analyzer:
                         ages.append((int(value), match.start(), match.end() + 1))
         if not matches and not ages:
             return result
-        spans = self.word_spans(text, len(words))
-        offsets = list(accumulate([len(word) + 1 for word in words], initial=0))
+        locate = _Locator(self, text, chunks, entries)
+        count = norm.count  # words are space-free: a position's word is the spaces before it
 
         def raw_span(start: int, end: int) -> tuple[int, int]:
-            first = bisect_right(offsets, start) - 1
-            last = bisect_right(offsets, max(start, end - 2)) - 1
-            return spans[first][0], spans[last][1]
+            first = count(" ", 0, start)
+            last = count(" ", 0, max(start, end - 2))
+            head = locate.span(first)
+            return head[0], (head if last == first else locate.span(last))[1]
 
         benign = surprise = False
         for cue, start, end in matches:
@@ -171,6 +176,19 @@ class Analyzer:
             result.ages.append((age, raw_start, raw_end))
         return result
 
+    def chunk_spans(self, chunk: str) -> list[tuple[int, int]]:
+        """For each canonical word of one whitespace-free chunk, its span in the chunk
+        (cached, bounded)."""
+        spans = self._chunk_spans.get(chunk)
+        if spans is None:
+            spans = []
+            for match in TOKEN_RE.finditer(chunk):
+                spans.extend([match.span()] * len(self._entry(match.group())[0]))
+            if len(self._chunk_spans) >= 100_000:
+                self._chunk_spans.clear()
+            self._chunk_spans[chunk] = spans
+        return spans
+
     def word_spans(self, text: str, words: int | None = None) -> list[tuple[int, int]]:
         """For each canonical word of ``text`` (as ``analyze`` gives them), its raw span.
 
@@ -185,6 +203,37 @@ class Analyzer:
         if sum(counts) == len(counts) and not self._empty_tokens:
             return positions
         return list(chain.from_iterable(map(repeat, positions, counts)))
+
+
+class _Locator:
+    """Raw spans of a few canonical words of one message, found from its chunks: only
+    the chunks holding the wanted words are located and tokenised again."""
+
+    __slots__ = ("analyzer", "chunks", "ends", "starts", "text")
+
+    def __init__(self, analyzer: Analyzer, text: str, chunks: list[str],
+                 entries: list[tuple[tuple[str, ...], tuple[int, ...]]]) -> None:
+        self.analyzer = analyzer
+        self.text = text
+        self.chunks = chunks
+        self.ends = list(accumulate(map(len, map(_FIRST, entries))))
+        """Number of canonical words up to and including each chunk."""
+        self.starts: list[int] = []
+        """Where each chunk starts in the text (found in order, as far as needed)."""
+
+    def span(self, word: int) -> tuple[int, int]:
+        c = bisect_right(self.ends, word)
+        starts, chunks = self.starts, self.chunks
+        known = len(starts)
+        if known <= c:
+            find = self.text.find
+            after = starts[-1] + len(chunks[known - 1]) if known else 0
+            for chunk in chunks[known:c + 1]:
+                after = find(chunk, after)
+                starts.append(after)
+                after += len(chunk)
+        start, end = self.analyzer.chunk_spans(chunks[c])[word - (self.ends[c - 1] if c else 0)]
+        return starts[c] + start, starts[c] + end
 
 
 __all__ = ["PHOTO_DAMPING", "SECRET_DAMPING", "Analysis", "Analyzer", "Hit"]

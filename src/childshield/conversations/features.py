@@ -205,25 +205,37 @@ class ConversationState:
     def features(self, author: AuthorState) -> list[float]:
         """The feature vector of ``author`` (order of FEATURES)."""
         level = author.level
-        strong = sum(1 for v in level if v >= BREADTH_LEVEL)
+        strong = 0
+        for v in level:
+            if v >= BREADTH_LEVEL:
+                strong += 1
         breadth = max(0, strong - 2) / (len(CATEGORIES) - 2)
-        early = [author.first[i] for i in _EARLY if author.first[i] >= 0]
-        late = [author.first[i] for i in _LATE if author.first[i] >= 0]
-        progression = 1.0 if early and late and min(early) < max(late) else 0.0
+        first = author.first
+        early = -1  # the earliest first message of an early-stage category, -1 for none
+        for i in _EARLY:
+            f = first[i]
+            if f >= 0 and (early < 0 or f < early):
+                early = f
+        late = max([first[i] for i in _LATE])  # -1 when no late-stage category appeared
+        progression = 1.0 if 0 <= early < late else 0.0
         target_minor = 0.0
         other_total = 0.0
         other_adult_gap = 0.0
+        age = author.stated_age
         for other in self.authors.values():
             if other is author:
                 continue
-            target_minor = max(target_minor, other.minor)
-            other_total = max(other_total, other.total())
-            if (author.stated_age is not None and other.stated_age is not None
-                    and author.stated_age >= 18 and other.stated_age < 18):
+            if other.minor > target_minor:
+                target_minor = other.minor
+            total = sum(other.level)
+            if total > other_total:
+                other_total = total
+            if (age is not None and other.stated_age is not None
+                    and age >= 18 and other.stated_age < 18):
                 other_adult_gap = 1.0
-        own = author.total()
+        own = sum(level)
         one_sided = 0.0 if own <= 0 else max(0.0, (own - other_total) / own)
-        self_minor = 1.0 if author.stated_age is not None and author.stated_age < 18 else 0.0
+        self_minor = 1.0 if age is not None and age < 18 else 0.0
         group = min(1.0, max(0, len(self.authors) + self.ignored_authors - 2) / 3)
         return [
             *level,

@@ -15,6 +15,7 @@ import json
 import math
 from dataclasses import dataclass, field
 from importlib import resources
+from operator import mul
 from pathlib import Path
 from typing import Any
 
@@ -90,10 +91,9 @@ class Model:
         """The logit without its last term, the ``text`` feature (which moves on every
         message while the others stay): ``risk_from`` adds it. ``text`` is the last of
         FEATURES, so the sum is the same, term by term and bit for bit, as the whole one."""
-        z = self.bias
-        for weight, value in zip(self._leading, features, strict=False):  # stops before text
-            z += weight * value
-        return z
+        # on 3.11 sum() adds left to right from the bias, as a loop would (3.12+ compensates
+        # rounding, which may move the last bit); map stops before the text term
+        return sum(map(mul, self._leading, features), self.bias)
 
     def risk_from(self, partial: float, features: list[float]) -> float:
         """Risk from ``partial_logit(features)`` and the current ``text`` feature."""

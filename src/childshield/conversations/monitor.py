@@ -110,6 +110,8 @@ def _looks_binary(text: str) -> bool:
 
 def parse_time(value: object) -> float | None:
     """Seconds since the epoch from a number or an ISO 8601 string; None when absent."""
+    if type(value) is str and value:  # the common case first (ISO 8601 text)
+        return _parse_text_time(value)
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -119,14 +121,18 @@ def parse_time(value: object) -> float | None:
             raise ValueError("time is not finite")
         return float(value)
     if isinstance(value, str):
-        text = value.strip()
-        if text.endswith("Z"):
-            text = text[:-1] + "+00:00"
-        try:
-            return datetime.fromisoformat(text).timestamp()
-        except ValueError:
-            return float(text)
+        return _parse_text_time(value)
     raise ValueError(f"unsupported time value of type {type(value).__name__}")
+
+
+def _parse_text_time(value: str) -> float:
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        return float(text)
 
 
 class ConversationMonitor:
@@ -240,8 +246,12 @@ class ConversationMonitor:
         """Remember the author's TEXT_EVIDENCE messages with the highest learned weight."""
         kept = author.text_pending
         if len(kept) >= TEXT_EVIDENCE:
-            weakest = min(range(len(kept)), key=lambda i: kept[i][0])
-            if kept[weakest][0] >= score:
+            weakest = 0  # the first of the lowest-weighted kept messages
+            low = kept[0][0]
+            for i in range(1, len(kept)):
+                if kept[i][0] < low:
+                    weakest, low = i, kept[i][0]
+            if low >= score:
                 return
             del kept[weakest]
         kept.append((score, index, text[:TEXT_QUOTE_SOURCE], tokens))
