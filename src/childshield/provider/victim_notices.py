@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from childshield import audit
@@ -27,6 +26,7 @@ from childshield.store import provider_reports as reports
 from childshield.store.db import Database
 from childshield.store.models.base import utcnow
 from childshield.store.models.provider_victims import ProviderVictimNotice
+from childshield.store.provider_victims import find_notice
 from childshield.store.tenancy import TenantScope
 
 ANSWERS = ("removed", "not_hosted", "refused")
@@ -38,20 +38,6 @@ def notice_view(row: ProviderVictimNotice) -> dict[str, Any]:
             "answered_at": iso(row.answered_at), "reason": row.reason}
 
 
-def _find(session: Session, tenant_id: int, notice_id: str) -> ProviderVictimNotice | None:
-    return session.scalars(select(ProviderVictimNotice).where(
-        ProviderVictimNotice.tenant_id == tenant_id,
-        ProviderVictimNotice.notice_id == notice_id)).first()
-
-
-def notices(session: Session, tenant_id: int, status: str | None = None
-            ) -> list[ProviderVictimNotice]:
-    stmt = select(ProviderVictimNotice).where(ProviderVictimNotice.tenant_id == tenant_id)
-    if status is not None:
-        stmt = stmt.where(ProviderVictimNotice.status == status)
-    return list(session.scalars(stmt.order_by(ProviderVictimNotice.id)))
-
-
 def store_notice(session: Session, tenant_id: int, item: Any, now: datetime
                  ) -> ProviderVictimNotice | None:
     """Store one notice as the centre lists it (None when we already have it)."""
@@ -59,7 +45,7 @@ def store_notice(session: Session, tenant_id: int, item: Any, now: datetime
             isinstance(item.get(k), str) and item[k] for k in ("notice_id", "report_id",
                                                                  "item_id")):
         raise InputError("a notice needs notice_id, report_id and item_id")
-    if _find(session, tenant_id, item["notice_id"][:40]) is not None:
+    if find_notice(session, tenant_id, item["notice_id"][:40]) is not None:
         return None
     report = reports.report_by_id(session, tenant_id, item["report_id"][:200])
     row = ProviderVictimNotice(tenant_id=tenant_id, notice_id=item["notice_id"][:40],
@@ -98,7 +84,7 @@ def answer_notice(scope: TenantScope, principal: Principal, notice_id: str, *, s
     """Record the answer and queue it for the centre (same transaction)."""
     if status not in ANSWERS:
         raise InputError(f"status must be one of {', '.join(ANSWERS)}")
-    row = _find(scope.session, scope.tenant_id, notice_id[:40])
+    row = find_notice(scope.session, scope.tenant_id, notice_id[:40])
     if row is None:
         raise NotFoundError(f"removal notice {notice_id[:40]} not found")
     if row.status != "pending":
@@ -115,5 +101,4 @@ def answer_notice(scope: TenantScope, principal: Principal, notice_id: str, *, s
     return row
 
 
-__all__ = ["ANSWERS", "answer_notice", "notice_view", "notices", "pull_notices",
-           "store_notice"]
+__all__ = ["ANSWERS", "answer_notice", "notice_view", "pull_notices", "store_notice"]

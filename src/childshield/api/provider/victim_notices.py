@@ -18,7 +18,8 @@ from childshield import audit
 from childshield.api.auth import require, tenant_scope
 from childshield.api.idempotency import idempotent
 from childshield.auth.principal import Principal
-from childshield.provider.victim_notices import answer_notice, notice_view, notices
+from childshield.provider.victim_notices import answer_notice, notice_view
+from childshield.store import provider_victims
 from childshield.store.tenancy import TenantScope
 
 router = APIRouter(prefix="/victim-notices", tags=["removal notices for victims"])
@@ -35,7 +36,7 @@ def list_notices(scope: TenantScope = tenant_scope,
                  status: str | None = Query(
                      None, pattern="^(pending|removed|not_hosted|refused)$"),
                  caller: Principal = require(*ROLES)) -> dict[str, Any]:
-    rows = notices(scope.session, scope.tenant_id, status)
+    rows = provider_victims.list_notices(scope.session, scope.tenant_id, status)
     audit.record(scope.session, caller, "victim_notice.list", "victim_notice", None,
                  details={"count": len(rows)})
     return {"items": [notice_view(r) for r in rows]}
