@@ -22,7 +22,7 @@ def analyzer() -> Analyzer:
 
 
 def _weights(analyzer: Analyzer, text: str, kind: str) -> list[float]:
-    return [h.weight for h in analyzer.analyze(text).hits if h.kind == kind]
+    return [weight for hit_kind, weight, *_ in analyzer.analyze(text).hits if hit_kind == kind]
 
 
 def test_secret_for_a_third_persons_present_is_damped(analyzer: Analyzer):
@@ -35,8 +35,8 @@ def test_secret_for_a_third_persons_present_is_damped(analyzer: Analyzer):
 
 def test_a_surprise_for_the_child_is_not_a_benign_target(analyzer: Analyzer):
     hits = analyzer.analyze("dont tell your dad, i have a surprise for you").hits
-    assert not any(h.kind == "surprise" for h in hits)
-    assert any(h.kind == "isolation" and h.weight > 0.3 for h in hits)
+    assert not any(kind == "surprise" for kind, *_ in hits)
+    assert any(kind == "isolation" and weight > 0.3 for kind, weight, *_ in hits)
 
 
 _KIN = ["its your uncle pete, how was the match", "thank you grandma!!",
@@ -52,7 +52,7 @@ _EXTORTION = ["i still have your voice messages", "or your whole class hears it"
                          + [("coercion", t) for t in _EXTORTION])
 def test_new_cues_in_seven_languages(analyzer: Analyzer, kind: str, text: str):
     """A stated family relation is context; extortion is recognised in new wordings."""
-    assert any(h.kind == kind for h in analyzer.analyze(text).hits), text
+    assert any(hit_kind == kind for hit_kind, *_ in analyzer.analyze(text).hits), text
 
 
 @pytest.mark.parametrize("text", [
@@ -65,7 +65,7 @@ def test_new_cues_in_seven_languages(analyzer: Analyzer, kind: str, text: str):
     "mow mi wujek",
 ])
 def test_fictive_kin_is_a_trust_cue_not_context(analyzer: Analyzer, text: str):
-    kinds = {h.kind for h in analyzer.analyze(text).hits}
+    kinds = {kind for kind, *_ in analyzer.analyze(text).hits}
     assert "trust" in kinds and "kin" not in kinds, (text, kinds)
 
 

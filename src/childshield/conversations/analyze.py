@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
 from itertools import accumulate, chain, repeat
 from operator import itemgetter
+from typing import NamedTuple
 
 from childshield.conversations.lexicon import Lexicon, default_lexicon
 from childshield.conversations.normalize import TOKEN_RE, Normaliser
@@ -22,19 +22,18 @@ SECRET_DAMPING = 0.3
 present for a third person ("don't tell mum, it's a present for her 40th")."""
 
 
-@dataclass(slots=True)
-class Hit:
-    kind: str
-    weight: float
-    cue: int
-    start: int
-    end: int
+Hit = tuple[str, float, int, int, int]
+"""One cue found in a message: (kind, weight, cue id, start, end), the span in the raw text.
+
+Hits are plain tuples, and the analyses cached for short messages are kept as plain tuples
+too: the cyclic garbage collector stops tracking a tuple of plain values after its first
+pass, so however many are kept they add nothing to its full collections (which otherwise
+walk every retained object, and cost the scorer a quarter of its time)."""
 
 
-@dataclass(slots=True)
-class Analysis:
-    hits: list[Hit] = field(default_factory=list)
-    ages: list[tuple[int, int, int]] = field(default_factory=list)
+class Analysis(NamedTuple):
+    hits: tuple[Hit, ...] = ()
+    ages: tuple[tuple[int, int, int], ...] = ()
     """(age, start, end) for each stated age."""
     bare_number: int | None = None
     """The number when the whole message is just a number (an answer to "how old are you")."""
@@ -42,6 +41,7 @@ class Analysis:
 
 
 _EMPTY = Analysis()
+_AS_ANALYSIS = tuple.__new__
 _FIRST = itemgetter(0)
 _SECOND = itemgetter(1)
 
@@ -52,7 +52,8 @@ class Analyzer:
     def __init__(self, lexicon: Lexicon | None = None) -> None:
         self.lexicon = lexicon or default_lexicon()
         self.normaliser = Normaliser(self.lexicon.vocabulary, self.lexicon.prefixes)
-        self._short: dict[str, Analysis] = {}
+        self._short: dict[str, tuple[object, ...]] = {}
+        """Analyses of short messages, as plain tuples (see ``Hit``; bounded)."""
         self._searches = [cue.spaced.search for cue in self.lexicon.cues]
         """Each cue's ``spaced`` search, by cue id."""
         self._raw: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
@@ -68,16 +69,16 @@ class Analyzer:
     def analyze(self, text: str) -> Analysis:
         """Cues and stated ages in ``text``; short messages are cached ("ok", "lol", "13").
 
-        The returned Analysis is shared and must not be modified.
         """
         if len(text) <= SHORT_MESSAGE:
             cached = self._short.get(text)
             if cached is None:
-                cached = self._analyze(text)
+                result = self._analyze(text)
                 if len(self._short) >= 100_000:
                     self._short.clear()
-                self._short[text] = cached
-            return cached
+                self._short[text] = tuple(result)
+                return result
+            return _AS_ANALYSIS(Analysis, cached)
         return self._analyze(text)
 
     def _entry(self, raw: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
@@ -122,11 +123,10 @@ class Analyzer:
         words = tuple(chain.from_iterable(map(_FIRST, entries)))
         if not words:
             return _EMPTY
-        result = Analysis(tokens=words)
         ids = set().union(*map(_SECOND, entries))
         has_digit = _DIGIT.search(text) is not None and any(w.isdigit() for w in words)
         if not ids and not has_digit:
-            return result
+            return Analysis(tokens=words)
         norm = " ".join(words) + " "
         spaced = " " + norm  # Cue.spaced matches here one character later than Cue.regex
         matches = []
@@ -137,9 +137,10 @@ class Analyzer:
                 if match is not None:
                     matches.append((cues[i], match.start(), match.end() - 1))
         ages = []
+        bare_number = None
         if has_digit:
             if len(words) <= 3 and words[0].isdigit() and len(words[0]) <= 2:
-                result.bare_number = int(words[0])
+                bare_number = int(words[0])
             regex = self.lexicon.age_regex
             if regex is not None:
                 for match in regex.finditer(norm[:-1]):
@@ -147,7 +148,7 @@ class Analyzer:
                     if value is not None:
                         ages.append((int(value), match.start(), match.end() + 1))
         if not matches and not ages:
-            return result
+            return Analysis((), (), bare_number, words)
         locate = _Locator(self, text, chunks, entries)
         count = norm.count  # words are space-free: a position's word is the spaces before it
 
@@ -158,23 +159,22 @@ class Analyzer:
             return head[0], (head if last == first else locate.span(last))[1]
 
         benign = surprise = False
-        for cue, start, end in matches:
-            raw_start, raw_end = raw_span(start, end)
-            result.hits.append(Hit(cue.kind, cue.weight, cue.id, raw_start, raw_end))
+        for cue, _start, _end in matches:
             if cue.kind == "benign":
                 benign = True
             elif cue.kind == "surprise":
                 benign = surprise = True
-        if benign:
-            for hit in result.hits:
-                if hit.kind == "approach":
-                    hit.weight *= PHOTO_DAMPING
-                elif surprise and hit.kind == "isolation":
-                    hit.weight *= SECRET_DAMPING
-        for age, start, end in ages:
-            raw_start, raw_end = raw_span(start, end)
-            result.ages.append((age, raw_start, raw_end))
-        return result
+        hits = []
+        for cue, start, end in matches:
+            weight = cue.weight
+            if benign:
+                if cue.kind == "approach":
+                    weight *= PHOTO_DAMPING
+                elif surprise and cue.kind == "isolation":
+                    weight *= SECRET_DAMPING
+            hits.append((cue.kind, weight, cue.id, *raw_span(start, end)))
+        stated = tuple((age, *raw_span(start, end)) for age, start, end in ages)
+        return Analysis(tuple(hits), stated, bare_number, words)
 
     def chunk_spans(self, chunk: str) -> list[tuple[int, int]]:
         """For each canonical word of one whitespace-free chunk, its span in the chunk

@@ -15,8 +15,9 @@ offering a lift) are everyday talk; three, in the stage order, are the pattern.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from childshield.conversations.analyze import Analysis
+from childshield.conversations.analyze import Analysis, Hit
 from childshield.conversations.lexicon import BENIGN_KINDS, CATEGORIES
 
 FEATURES: tuple[str, ...] = (
@@ -45,8 +46,10 @@ TEXT_EVIDENCE = 3
 _AGE_WORDS = frozenset({"old", "age", "alt", "anos", "edad", "anni", "eta", "oud", "lat", "asl"})
 
 
-@dataclass(slots=True)
-class Evidence:
+class Evidence(NamedTuple):
+    """One quoted piece of evidence. An author's state keeps it as a plain tuple (see
+    ``AuthorState``)."""
+
     category: str
     message: int
     text: str
@@ -56,26 +59,37 @@ class Evidence:
         return {"category": self.category, "message": self.message, "text": self.text}
 
 
+EvidenceFields = tuple[str, int, str, float]
+"""An Evidence as a plain tuple, the way AuthorState keeps it."""
+
+
 @dataclass(slots=True)
 class AuthorState:
+    """What is known about one author of one conversation.
+
+    Everything but the object itself is held in plain tuples, never lists or small
+    objects: the cyclic garbage collector stops tracking a tuple of plain values after its
+    first pass, so the state of many live conversations adds next to nothing to its full
+    collections (which walk every tracked object; with lists and evidence objects they
+    took a quarter of the scorer's time on a growing set of conversations)."""
+
     name: str
     evidence_per_category: int
     messages: int = 0
-    level: list[float] = field(default_factory=lambda: [0.0] * len(CATEGORIES))
-    first: list[int] = field(default_factory=lambda: [-1] * len(CATEGORIES))
-    kept: list[int] = field(default_factory=lambda: [0] * len(CATEGORIES))
+    level: tuple[float, ...] = (0.0,) * len(CATEGORIES)
+    first: tuple[int, ...] = (-1,) * len(CATEGORIES)
+    kept: tuple[int, ...] = (0,) * len(CATEGORIES)
     cue_counts: dict[int, int] = field(default_factory=dict)
-    evidence: list[Evidence] = field(default_factory=list)
+    evidence: tuple[EvidenceFields, ...] = ()
     stated_age: int | None = None
-    age_evidence: Evidence | None = None
+    age_evidence: EvidenceFields | None = None
     minor: float = 0.0
     asked_age: bool = False
-    opener: frozenset[str] | None = None
     mass_opener: float = 0.0
-    mass_evidence: Evidence | None = None
+    mass_evidence: EvidenceFields | None = None
     risk: float = 0.0
     peak: float = 0.0
-    vector: list[float] | None = None
+    vector: tuple[float, ...] | None = None
     """Features at the last full rescoring (only ``text`` moves between rescorings)."""
     partial: float = 0.0
     """The model's logit of ``vector`` without the ``text`` term (``Model.partial_logit``)."""
@@ -83,9 +97,9 @@ class AuthorState:
     """Running sum of the learned text weights of everything the author wrote."""
     text_words: int = 0
     text_p: float = 0.0
-    text_evidence: list[Evidence] = field(default_factory=list)
+    text_evidence: tuple[EvidenceFields, ...] = ()
     """Quotes from the author's messages with the highest learned weight."""
-    text_pending: list[tuple[float, int, str, tuple[str, ...]]] = field(default_factory=list)
+    text_pending: tuple[tuple[float, int, str, tuple[str, ...]], ...] = ()
     """(weight, message, text, words) of the TEXT_EVIDENCE strongest messages; quoted
     only when evidence is read (most never are)."""
 
@@ -93,15 +107,19 @@ class AuthorState:
         return sum(self.level)
 
     def indicators(self) -> list[Evidence]:
-        out = list(self.evidence)
+        out = list(map(Evidence._make, self.evidence))
         if self.age_evidence is not None:
-            out.append(self.age_evidence)
+            out.append(Evidence._make(self.age_evidence))
         if self.mass_evidence is not None:
-            out.append(self.mass_evidence)
+            out.append(Evidence._make(self.mass_evidence))
         if self.text_p >= 0.5:
-            out.extend(self.text_evidence)
+            out.extend(map(Evidence._make, self.text_evidence))
         out.sort(key=lambda e: e.message)
         return out
+
+
+def _heaviest_first(hit: Hit) -> float:
+    return -hit[1]
 
 
 def _saturate(level: float, weight: float) -> float:
@@ -125,14 +143,14 @@ class ConversationState:
     age_question_by: str | None = None
     alert_message: int | None = None
     alert_suspect: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: tuple[str, ...] = ()
     last_time: float | None = None
     stale: bool = False
     """Evidence changed after the alert; risks are brought up to date when read."""
 
     def warn(self, text: str, limit: int = 20) -> None:
         if len(self.warnings) < limit:
-            self.warnings.append(text)
+            self.warnings += (text,)
 
     def author(self, name: str) -> AuthorState | None:
         state = self.authors.get(name)
@@ -154,32 +172,33 @@ class ConversationState:
         changed = False
         asked = False  # an access question in this message
         taken: list[tuple[str, int, int]] = []
-        for hit in sorted(analysis.hits, key=lambda h: -h.weight):
-            kind = hit.kind
-            if any(k == kind and hit.start < e and s < hit.end for k, s, e in taken):
+        for hit in sorted(analysis.hits, key=_heaviest_first):
+            kind, weight, cue, start, end = hit
+            if any(k == kind and start < e and s < end for k, s, e in taken):
                 continue  # the same words matched by a variant or another language's cue
-            taken.append((kind, hit.start, hit.end))
+            taken.append((kind, start, end))
             if kind in BENIGN_KINDS:
-                self.benign = _saturate(self.benign, hit.weight)
+                self.benign = _saturate(self.benign, weight)
                 changed = True
                 continue
             if kind == "disclosure":
-                author.minor = max(author.minor, hit.weight)
+                author.minor = max(author.minor, weight)
                 changed = True
                 continue
-            count = author.cue_counts.get(hit.cue, 0)
+            count = author.cue_counts.get(cue, 0)
             if count >= MAX_CUE_REPEATS:
                 continue
-            author.cue_counts[hit.cue] = count + 1
+            author.cue_counts[cue] = count + 1
             c = _CAT_INDEX[kind]
-            author.level[c] = _saturate(author.level[c], hit.weight)
+            level = author.level
+            author.level = (*level[:c], _saturate(level[c], weight), *level[c + 1:])
             if author.first[c] < 0:
-                author.first[c] = index
-            if author.kept[c] < self.evidence_per_category:
-                author.kept[c] += 1
-                author.evidence.append(
-                    Evidence(kind, index, _snippet(text, hit.start, hit.end), hit.weight)
-                )
+                first = author.first
+                author.first = (*first[:c], index, *first[c + 1:])
+            kept = author.kept
+            if kept[c] < self.evidence_per_category:
+                author.kept = (*kept[:c], kept[c] + 1, *kept[c + 1:])
+                author.evidence += ((kind, index, _snippet(text, start, end), weight),)
             if kind == "access":
                 asked = True
             changed = True
@@ -200,9 +219,9 @@ class ConversationState:
         author.stated_age = age
         if age < 18:
             author.minor = 1.0
-        author.age_evidence = Evidence("age_gap", index, text, 0.0)
+        author.age_evidence = ("age_gap", index, text, 0.0)
 
-    def features(self, author: AuthorState) -> list[float]:
+    def features(self, author: AuthorState) -> tuple[float, ...]:
         """The feature vector of ``author`` (order of FEATURES)."""
         level = author.level
         strong = 0
@@ -237,7 +256,7 @@ class ConversationState:
         one_sided = 0.0 if own <= 0 else max(0.0, (own - other_total) / own)
         self_minor = 1.0 if age is not None and age < 18 else 0.0
         group = min(1.0, max(0, len(self.authors) + self.ignored_authors - 2) / 3)
-        return [
+        return (
             *level,
             breadth,
             progression,
@@ -249,7 +268,7 @@ class ConversationState:
             group,
             author.mass_opener,
             author.text_p,
-        ]
+        )
 
 
 __all__ = [

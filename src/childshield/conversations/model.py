@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from operator import mul
@@ -67,9 +68,10 @@ class Model:
         self.vector = [float(self.weights.get(name, 0.0)) for name in FEATURES]
         self._leading = self.vector[:_TEXT]
 
-    def gate_open(self, features: list[float]) -> bool:
+    def gate_open(self, features: Sequence[float], text: float | None = None) -> bool:
         """Whether the evidence is a combination (the risk is capped below the threshold
-        otherwise, so that no single indicator, and no everyday pair, raises an alert)."""
+        otherwise, so that no single indicator, and no everyday pair, raises an alert).
+        ``text``, when given, stands for the ``text`` feature of ``features``."""
         if self.min_categories <= 0:
             return True
         levels = features[:N_CATEGORIES]
@@ -80,14 +82,16 @@ class Model:
                    or features[_MASS_OPENER] > 0)
         if pattern and strong >= self.min_categories - 1:
             return True
-        return (self.text is not None and features[_TEXT] >= self.text_gate
+        if text is None:
+            text = features[_TEXT]
+        return (self.text is not None and text >= self.text_gate
                 and strong >= self.text_gate_categories)
 
-    def risk(self, features: list[float]) -> float:
+    def risk(self, features: Sequence[float]) -> float:
         """Risk in [0, 1] for one author's feature vector."""
         return self.risk_from(self.partial_logit(features), features)
 
-    def partial_logit(self, features: list[float]) -> float:
+    def partial_logit(self, features: Sequence[float]) -> float:
         """The logit without its last term, the ``text`` feature (which moves on every
         message while the others stay): ``risk_from`` adds it. ``text`` is the last of
         FEATURES, so the sum is the same, term by term and bit for bit, as the whole one."""
@@ -95,13 +99,17 @@ class Model:
         # rounding, which may move the last bit); map stops before the text term
         return sum(map(mul, self._leading, features), self.bias)
 
-    def risk_from(self, partial: float, features: list[float]) -> float:
-        """Risk from ``partial_logit(features)`` and the current ``text`` feature."""
-        z = partial + self.vector[_TEXT] * features[_TEXT]
+    def risk_from(self, partial: float, features: Sequence[float],
+                  text: float | None = None) -> float:
+        """Risk from ``partial_logit(features)`` and the ``text`` feature (``text`` when
+        given: the one feature that moves between rescorings)."""
+        if text is None:
+            text = features[_TEXT]
+        z = partial + self.vector[_TEXT] * text
         if z < -30:
             return 0.0
         risk = 1.0 / (1.0 + math.exp(-z))
-        if risk >= self.threshold and not self.gate_open(features):
+        if risk >= self.threshold and not self.gate_open(features, text):
             return self.threshold * GATE_CAP
         return risk
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,7 +28,6 @@ from childshield.conversations.features import (
     TEXT_EVIDENCE,
     AuthorState,
     ConversationState,
-    Evidence,
 )
 from childshield.conversations.model import Model, load_model
 from childshield.errors import InputError
@@ -41,6 +40,8 @@ OPENER_SIMILARITY = 0.6
 OPENER_MIN_TOKENS = 4
 OPENER_CONVERSATIONS = 3
 """Similar openers in this many conversations (this one included) raise ``mass_opener``."""
+OPENER_HISTORY = 32
+"""First messages remembered per author."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +156,7 @@ class ConversationMonitor:
         self.evidence_per_category = evidence_per_category
         self.max_opener_authors = max_opener_authors
         self._conversations: OrderedDict[str, ConversationState] = OrderedDict()
-        self._openers: OrderedDict[str, deque[tuple[str, frozenset[str]]]] = OrderedDict()
+        self._openers: OrderedDict[str, tuple[tuple[str, tuple[str, ...]], ...]] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -253,8 +254,8 @@ class ConversationMonitor:
                     weakest, low = i, kept[i][0]
             if low >= score:
                 return
-            del kept[weakest]
-        kept.append((score, index, text[:TEXT_QUOTE_SOURCE], tokens))
+            kept = kept[:weakest] + kept[weakest + 1:]
+        author.text_pending = (*kept, (score, index, text[:TEXT_QUOTE_SOURCE], tokens))
 
     def _indicators(self, author: AuthorState) -> list[dict[str, object]]:
         """The author's evidence; learned-text spans are quoted here, when read."""
@@ -272,8 +273,8 @@ class ConversationMonitor:
                     quote = text[start:end]
                 else:
                     quote = text[:80]
-                quotes.append(Evidence("learned", index, quote[:200], score))
-            author.text_evidence = quotes
+                quotes.append(("learned", index, quote[:200], score))
+            author.text_evidence = tuple(quotes)
         return [e.to_dict() for e in author.indicators()]
 
     def _check_time(self, state: ConversationState, index: int, value: object) -> None:
@@ -315,24 +316,23 @@ class ConversationMonitor:
     def _opener(self, conversation_id: str, author: AuthorState, index: int, text: str,
                 tokens: tuple[str, ...]) -> bool:
         fingerprint = frozenset(tokens)
-        author.opener = fingerprint
-        history = self._openers.get(author.name)
-        if history is None:
-            history = deque(maxlen=32)
-            self._openers[author.name] = history
-            while len(self._openers) > self.max_opener_authors:
-                self._openers.popitem(last=False)
-        else:
-            self._openers.move_to_end(author.name)
-        similar = {
-            other for other, seen in history
-            if other != conversation_id
-            and len(seen & fingerprint) / len(seen | fingerprint) >= OPENER_SIMILARITY
-        }
-        history.append((conversation_id, fingerprint))
+        size = len(fingerprint)
+        # kept as tuples of plain values (untracked by the garbage collector), not sets
+        history = self._openers.get(author.name, ())
+        similar = set()
+        for other, seen in history:
+            if other != conversation_id:
+                shared = len(fingerprint.intersection(seen))
+                if shared / (size + len(seen) - shared) >= OPENER_SIMILARITY:
+                    similar.add(other)
+        self._openers[author.name] = (*history[-(OPENER_HISTORY - 1):],
+                                      (conversation_id, tuple(fingerprint)))
+        self._openers.move_to_end(author.name)
+        while len(self._openers) > self.max_opener_authors:
+            self._openers.popitem(last=False)
         if len(similar) + 1 >= OPENER_CONVERSATIONS:
             author.mass_opener = 1.0
-            author.mass_evidence = Evidence(
+            author.mass_evidence = (
                 "mass_opener", index,
                 f"{text[:160]} (similar first message in {len(similar)} other conversations)",
                 0.0,
@@ -362,8 +362,7 @@ class ConversationMonitor:
         if vector is None:
             vector = author.vector = state.features(author)
             author.partial = model.partial_logit(vector)
-        vector[-1] = author.text_p
-        author.risk = model.risk_from(author.partial, vector)
+        author.risk = model.risk_from(author.partial, vector, author.text_p)
         if author.risk > author.peak:
             author.peak = author.risk
         if author.risk < model.threshold:
@@ -420,7 +419,8 @@ class ConversationMonitor:
             state = self._conversations.get(conversation_id)
             if state is None:
                 return {}
-            return {name: state.features(author) for name, author in state.authors.items()}
+            return {name: list(state.features(author))
+                    for name, author in state.authors.items()}
 
     def close(self, conversation_id: str) -> ConversationResult:
         """The final result; the conversation's state is then freed."""
