@@ -13,6 +13,9 @@ from childshield.conversations.normalize import TOKEN_RE, Normaliser
 
 _DIGIT = re.compile(r"\d")
 SHORT_MESSAGE = 24
+TOKENISE_WHOLE = 400
+"""Up to this many characters, the raw spans of a message's hits come from tokenising it
+whole again; longer messages locate only the chunks that hold hits."""
 """Messages up to this many characters have their analysis cached (they repeat a lot)."""
 PHOTO_DAMPING = 0.3
 """Factor on photo/approach cues in a message that also names a benign object or context
@@ -149,14 +152,17 @@ class Analyzer:
                         ages.append((int(value), match.start(), match.end() + 1))
         if not matches and not ages:
             return Analysis((), (), bare_number, words)
-        locate = _Locator(self, text, chunks, entries)
+        if len(text) <= TOKENISE_WHOLE:
+            span = self.word_spans(text, len(words)).__getitem__
+        else:  # a long message: tokenise again only the chunks that hold the hits
+            span = _Locator(self, text, chunks, entries).span
         count = norm.count  # words are space-free: a position's word is the spaces before it
 
         def raw_span(start: int, end: int) -> tuple[int, int]:
             first = count(" ", 0, start)
             last = count(" ", 0, max(start, end - 2))
-            head = locate.span(first)
-            return head[0], (head if last == first else locate.span(last))[1]
+            head = span(first)
+            return head[0], (head if last == first else span(last))[1]
 
         benign = surprise = False
         for cue, _start, _end in matches:

@@ -172,9 +172,10 @@ class ConversationState:
         changed = False
         asked = False  # an access question in this message
         taken: list[tuple[str, int, int]] = []
-        for hit in sorted(analysis.hits, key=_heaviest_first):
-            kind, weight, cue, start, end = hit
-            if any(k == kind and start < e and s < end for k, s, e in taken):
+        hits = analysis.hits
+        for kind, weight, cue, start, end in (
+                sorted(hits, key=_heaviest_first) if len(hits) > 1 else hits):
+            if taken and any(k == kind and start < e and s < end for k, s, e in taken):
                 continue  # the same words matched by a variant or another language's cue
             taken.append((kind, start, end))
             if kind in BENIGN_KINDS:

@@ -224,13 +224,15 @@ class ConversationMonitor:
             changed |= self._opener(conversation_id, author, index, text, analysis.tokens)
         text_changed = False
         text_model = self.model.text
-        if text_model is not None and analysis.tokens:
-            score = text_model.message_score(analysis.tokens)
+        tokens = analysis.tokens
+        if text_model is not None and tokens:
+            score = text_model.message_score(tokens)
             author.text_sum += score
-            author.text_words += len(analysis.tokens)
+            author.text_words += len(tokens)
             author.text_p = text_model.probability(author.text_sum, author.text_words)
-            if score > 0:
-                self._text_evidence(author, index, text, analysis.tokens, score)
+            if score > 0 and (len(author.text_pending) < TEXT_EVIDENCE
+                              or score > min(p[0] for p in author.text_pending)):
+                self._text_evidence(author, index, text, tokens, score)
             text_changed = True
         if not changed and not text_changed:
             return None
