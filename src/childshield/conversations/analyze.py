@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from itertools import accumulate, chain, repeat
 from operator import itemgetter
 from typing import NamedTuple
@@ -152,6 +153,7 @@ class Analyzer:
                         ages.append((int(value), match.start(), match.end() + 1))
         if not matches and not ages:
             return Analysis((), (), bare_number, words)
+        span: Callable[[int], tuple[int, int]]
         if len(text) <= TOKENISE_WHOLE:
             span = self.word_spans(text, len(words)).__getitem__
         else:  # a long message: tokenise again only the chunks that hold the hits
