@@ -128,7 +128,7 @@ class Analyzer:
         if not words:
             return _EMPTY
         ids = set().union(*map(_SECOND, entries))
-        has_digit = _DIGIT.search(text) is not None and any(w.isdigit() for w in words)
+        has_digit = _DIGIT.search(text) is not None and any(map(str.isdigit, words))
         if not ids and not has_digit:
             return Analysis(tokens=words)
         norm = " ".join(words) + " "
