@@ -43,7 +43,8 @@ ABBREVIATIONS: dict[str, str] = {
     "cant": "can not", "cannot": "can not", "isnt": "is not", "arent": "are not",
     "wouldnt": "would not", "shouldnt": "should not", "im": "i am", "ive": "i have",
     "iam": "i am", "ud": "you would", "youll": "you will", "youd": "you would",
-    "theyre": "they are", "youve": "you have", "weve": "we have", "lets": "let us", "mum": "mom", "mommy": "mom", "mummy": "mom",
+    "theyre": "they are", "youve": "you have", "weve": "we have", "lets": "let us",
+    "mum": "mom", "mommy": "mom", "mummy": "mom",
     "parentz": "parents", "snapchat": "snap", "sc": "snap", "insta": "insta",
     "ig": "insta", "instagram": "insta", "wa": "whatsapp", "whatsap": "whatsapp",
     "robuxs": "robux", "4": "for", "sum1": "someone", "any1": "anyone", "no1": "no one",
@@ -51,7 +52,8 @@ ABBREVIATIONS: dict[str, str] = {
     # German
     "hdl": "hab dich lieb", "hdgdl": "hab dich ganz doll lieb", "vllt": "vielleicht",
     "vlt": "vielleicht", "bissl": "bisschen", "gehts": "geht es",
-    "isch": "ich", "nix": "nichts", "nich": "nicht", "niemanden": "niemandem", "kannste": "kannst du",
+    "isch": "ich", "nix": "nichts", "nich": "nicht", "niemanden": "niemandem",
+    "kannste": "kannst du",
     "biste": "bist du", "haste": "hast du", "willste": "willst du", "zuhause": "zu hause",
     "daheim": "zu hause", "handynr": "handynummer", "wg": "wegen",
     # French

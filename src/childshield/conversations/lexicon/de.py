@@ -219,6 +219,7 @@ CUES: list[tuple[str, str, float]] = [
     ("access", "in welcher|welche stadt|ort|gegend", 0.4),
     ("access", "wo ~1 wohnen|leben sie", 0.45),
     ("access", f"{_DEINE} {_ELTERN} ~2 arbeitet|arbeiten ~2 abends|nachts|spat|lange|oft|schicht", 0.5),
+    ("access", f"arbeitet|arbeiten ~1 {_DEINE} {_ELTERN} ~2 abends|nachts|spat|lange|oft|schicht", 0.5),
     ("access", "wann ~1 kommt|kommen ~1 sie|er|deine|dein|die ~2 zuruck|heim|nach_hause", 0.45),
     ("access", "hort|horen ~1 jemand|wer", 0.5),
     ("access", "kopfhorer|headset", 0.25),

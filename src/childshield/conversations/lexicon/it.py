@@ -224,7 +224,6 @@ CUES: list[tuple[str, str, float]] = [
     ("incentive", "piu # euro", 0.35),
     ("incentive", "ti ~1 faccio|metto|nomino ~2 mod|moderatore|admin|vip", 0.4),
     ("approach", "senza trucco|figura_intera", 0.4),
-    ("approach", "accendi|attiva|apri ~2 cam|camera|telecamera|webcam", 0.6),
     ("approach", "telecamera|camera|cam|webcam ~1 accesa", 0.55),
     ("approach", "passa|vieni ~3 da me|a_casa_mia|dopo_scuola", 0.5),
     ("approach", "entra pure", 0.5),

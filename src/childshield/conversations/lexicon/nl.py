@@ -226,7 +226,6 @@ CUES: list[tuple[str, str, float]] = [
     ("approach", "kom alleen", 0.55),
     ("coercion", "ik ~1 heb ~1 je ~1 account|telefoon|insta ~1 gehackt", 0.5),
     ("coercion", "al ~1 je ~1 chats|berichten|appjes|fotos|spraakberichten ~1 gelezen|opgeslagen|bewaard", 0.45),
-    ("coercion", "anders ~1 stuur|post|deel|laat ~1 ik", 0.7),
     ("coercion", "je hebt # uur|minuten", 0.45),
     ("approach", "cameratest|camtest", 0.5),
     ("incentive", "in de|mijn ~1 stream ~2 laten zien|brengen", 0.4),

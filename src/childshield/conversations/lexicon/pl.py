@@ -233,8 +233,6 @@ CUES: list[tuple[str, str, float]] = [
     ("approach", "przyjdz|wpadnij ~2 do mnie|sam|sama", 0.55),
     ("approach", "spotkamy sie|spotkajmy_sie", 0.45),
     ("coercion", "wlamalem|wlamalam|zhakowalem|zhakowalam ~3 konto|telefon|insta", 0.5),
-    ("coercion", "mam ~1 wszystkie ~1 twoje ~1 glosowki|wiadomosci|czaty|zdjecia|nagrania|filmiki", 0.45),
-    ("coercion", "albo|inaczej ~1 wysle|wrzuce|pokaze|rozesle|opublikuje", 0.7),
     ("coercion", "masz # godzin*|minut*", 0.45),
     ("approach", "test ~1 kamery|kamerki", 0.5),
     ("incentive", "pokazac|zaprosic ~3 na ~1 streamie|live|lajwie", 0.4),
