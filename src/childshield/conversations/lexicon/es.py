@@ -249,7 +249,6 @@ CUES: list[tuple[str, str, float]] = [
     ("isolation", "no lo ~1 cuelgues|subas|publiques", 0.45),
     ("access", f"{_PADRES} ~2 lo ~1 ve|ven|mira|miran|lee|leen ~1 todo", 0.5),
     ("incentive", "te he comprado|te_compre|te_compro", 0.5),
-    ("approach", "quedamos|quedemos ~3 en|el|a_las|manana|sabado|domingo", 0.45),
     ("coercion", "si no ~1 me ~1 contestas|respondes", 0.4),
 ]
 

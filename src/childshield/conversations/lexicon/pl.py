@@ -231,7 +231,6 @@ CUES: list[tuple[str, str, float]] = [
     ("approach", "kamerk*|kamer* ~1 wlaczon*|wlacz", 0.55),
     ("approach", "kamerka", 0.25),
     ("approach", "przyjdz|wpadnij ~2 do mnie|sam|sama", 0.55),
-    ("approach", "spotkamy sie|spotkajmy_sie", 0.45),
     ("coercion", "wlamalem|wlamalam|zhakowalem|zhakowalam ~3 konto|telefon|insta", 0.5),
     ("coercion", "masz # godzin*|minut*", 0.45),
     ("approach", "test ~1 kamery|kamerki", 0.5),
