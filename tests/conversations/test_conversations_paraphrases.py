@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import pytest
 
+from childshield.conversations import ConversationMonitor
 from childshield.conversations.analyze import Analyzer
+from childshield.conversations.features import FEATURES
+from childshield.conversations.model import COERCION_ALONE
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +103,20 @@ def test_paraphrases_in_seven_languages(analyzer: Analyzer, kind: str, text: str
 ])
 def test_look_alikes_are_not_read_as_cues(analyzer: Analyzer, kind: str, text: str) -> None:
     assert kind not in _kinds(analyzer, text), text
+
+
+@pytest.mark.parametrize("texts", [
+    ("lol i hacked your account", "jk i read all your messages, you left it logged in"),
+    ("haha ich hab deinen account gehackt", "spass, alle deine chats gelesen lol"),
+    ("jaja he hackeado tu cuenta", "es broma, tengo todos tus mensajes abiertos"),
+])
+def test_account_intrusion_alone_does_not_open_the_gate(texts: tuple[str, str]) -> None:
+    """Intrusion ("I hacked your account", "I read all your messages") is coercion
+    evidence, but below the level at which coercion opens the gate on its own: peers say
+    it as a joke."""
+    monitor = ConversationMonitor()
+    for text in texts:
+        assert monitor.feed("c", {"author": "peer", "text": text}) is None
+        monitor.feed("c", {"author": "friend", "text": "what"})
+    coercion = monitor.author_features("c")["peer"][FEATURES.index("coercion")]
+    assert 0 < coercion < COERCION_ALONE

@@ -231,7 +231,7 @@ CUES: list[tuple[str, str, float]] = [
     ("approach", "kamerk*|kamer* ~1 wlaczon*|wlacz", 0.55),
     ("approach", "kamerka", 0.25),
     ("approach", "przyjdz|wpadnij ~2 do mnie|sam|sama", 0.55),
-    ("coercion", "wlamalem|wlamalam|zhakowalem|zhakowalam ~3 konto|telefon|insta", 0.5),
+    ("coercion", "wlamalem|wlamalam|zhakowalem|zhakowalam ~3 konto|telefon|insta", 0.25),
     ("coercion", "masz # godzin*|minut*", 0.45),
     ("approach", "test ~1 kamery|kamerki", 0.5),
     ("incentive", "pokazac|zaprosic ~3 na ~1 streamie|live|lajwie", 0.4),
