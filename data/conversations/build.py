@@ -59,7 +59,8 @@ def parse(path: Path) -> list[dict[str, object]]:
 
 
 def main() -> None:
-    for name in ("dev", "dev2", "dev3", "dev4", "dev5", "test", "blind", "fresh", "blind2"):
+    for name in ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "test", "blind", "fresh", "probe",
+                 "blind2"):
         source = HERE / "src" / f"{name}.txt"
         if not source.exists():
             continue

@@ -9,8 +9,10 @@ round-robin, so caches and state are shared as in a service), every alert return
 ``data/golden_stream.json`` was first written by the unoptimised scorer of model 2.0.0
 (before the speed work of issue 6); for model 2.1.0 it was written again by that same
 unoptimised scorer code (commit 1541b6e plus the 2.1.0 lexicon, model and context kinds),
-and the optimised scorer reproduced it byte for byte. ``test_conversations_golden.py``
-checks that the scorer still produces exactly the same output. Regenerate it only after
+and the optimised scorer reproduced it byte for byte. For model 2.2.0 (a new lexicon and
+model, the scorer code unchanged) it was written by the current scorer.
+``test_conversations_golden.py`` checks that the scorer still produces exactly the same
+output. Regenerate it only after
 a deliberate change of the model or lexicon (and say so in the commit).
 """
 

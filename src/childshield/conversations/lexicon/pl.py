@@ -5,7 +5,7 @@ from __future__ import annotations
 
 _RODZICE = "rodzice|mama|tata|mamy|taty|rodzicow|starzy"
 _APP = "snap*|whatsapp*|telegram*|kik|discord*|insta|signal*|messenger*|skype"
-_MEDIA = "zdjeci*|fot*|selfie*|filmik*|video*|wideo"
+_MEDIA = "zdjec|zdjeci*|fot*|selfie*|filmik*|video*|wideo"
 _KOMU = ("twojej_szkole|do_szkoly|twoim_rodzicom|rodzicom|znajomym|twojej_mamie|twojemu_tacie|"
          "wszystkim|twojej_klasie|do_twojej_klasy|twoim_kolegom|twoim_kolezankom|nauczycielom")
 
@@ -56,7 +56,7 @@ CUES: list[tuple[str, str, float]] = [
     ("incentive", "robux*|vbucks|v_dolce|v_dolcow", 0.3),
     ("incentive", "ja ~1 ci ~1 kupie|zaplace|dam", 0.45),
     ("incentive", "prezent|niespodzianka|niespodzianke dla ciebie", 0.35),
-    ("approach", f"wyslij|przeslij|pokaz|wysylaj ~3 {_MEDIA}", 0.45),
+    ("approach", f"wyslij|przeslij|pokaz|wysylaj|przeslac|wyslac ~3 {_MEDIA}", 0.45),
     ("approach", f"{_MEDIA} ~1 swoje|twoje|siebie|ciebie", 0.6),
     ("approach", f"twoje|swoje {_MEDIA}", 0.6),
     ("approach", "pokaz ~1 sie|siebie|twarz", 0.55),
@@ -161,7 +161,8 @@ CUES: list[tuple[str, str, float]] = [
     ("trust", "jestem starszy", 0.4),
     ("benign", "wymienimy|wymiana|wymienic", 0.5),
     ("benign", "zamknij drzwi|nikomu_nie_otwieraj", 0.6),
-    ("benign", "oszustwo|spam|przekret", 0.6),
+    ("benign", "oszustwo|przekret", 0.6),
+    ("benign", "to spam", 0.6),
     ("coercion", "rodzice|dyrektor|szkola ~4 dostana|zobacza ~3 raport|czaty|zdjecia|wszystko", 0.65),
     ("coercion", "zaplacic ~3 kare|mandat", 0.5),
     ("coercion", "zrobie sobie cos", 0.75),
@@ -194,6 +195,54 @@ CUES: list[tuple[str, str, float]] = [
     ("coercion", "albo|bo|inaczej ~2 wyladuje|pojdzie|idzie|ida|wrzuce|wysle ~4 grupie|grupy|klasy|szkoly|neta|internet", 0.7),
     ("coercion", "podarunkow*|kody|kod ~4 do|dzisiaj|jutra", 0.45),
     ("coercion", "nikt ~1 nie ~1 musi|bedzie ~2 wiedziec ~3 jesli|jak", 0.6),
+    # 2.2.0: general paraphrases (see en.py)
+    ("access", "ile ma ~1 pani|pan ~1 lat", 0.5),
+    ("access", "w jakim|ktorym ~1 miescie|miejscu ~2 mieszkasz|mieszka", 0.45),
+    ("access", "o ktorej ~1 wraca|wracaja|wroci|wroca|wychodzi|wychodza", 0.5),
+    ("access", "kiedy ~1 wraca|wracaja|wroci|wroca", 0.45),
+    ("access", f"{_RODZICE} ~2 czesto|dlugo ~2 wyjezdza|wyjezdzaja|pracuje|pracuja|nie_ma", 0.5),
+    ("access", f"{_RODZICE} ~1 nie ma ~3 dzis|wieczorem|domu", 0.5),
+    ("access", "ktos ~3 slucha|slyszy", 0.5),
+    ("access", "sluchawki", 0.25),
+    ("trust", "dojrzalsz*|madrzejsz*|starsz*|doroslejsz* ~2 niz ~3 inni|inne|dziewczyny|chlopcy|rowiesnicy|twoj_wiek", 0.55),
+    ("trust", "dojrzal*|dorosl* ~1 jak ~1 na ~1 swoj|twoj|#", 0.6),
+    ("trust", "piszesz ~2 dojrzale|doroslo", 0.45),
+    ("trust", "mi ~1 mozesz ~1 powiedziec|mowic ~1 wszystko", 0.5),
+    ("trust", "mozesz ~1 mi ~1 powiedziec|mowic ~1 wszystko", 0.5),
+    ("trust", "czego ~1 nie ~1 mozesz ~1 powiedziec", 0.5),
+    ("isolation", f"{_RODZICE}|ona|on ~2 nie ~1 musza|musi ~3 wiedziec", 0.65),
+    ("isolation", "nie ~1 musisz ~2 mowic|powiedziec", 0.55),
+    ("isolation", "zachowaj|zatrzymaj ~3 dla siebie", 0.55),
+    ("isolation", "w tajemnicy|po_cichu|potajemnie", 0.45),
+    ("isolation", "poufn*", 0.35),
+    ("isolation", "na ~1 pw|prywatnej|prywatnym", 0.4),
+    ("isolation", "prywatny|prywatnego|prywatnym ~1 numer|pokoj|pokoju|kanal|czat", 0.45),
+    ("isolation", "bardziej prywatn*", 0.4),
+    ("isolation", f"pisz|piszmy|pisac|gadamy|gadajmy|pogadamy|porozmawiamy ~4 na|przez|w {_APP}", 0.55),
+    ("isolation", f"sciagnij|pobierz|zainstaluj ~2 {_APP}", 0.55),
+    ("isolation", "plotkuj*|plotki", 0.25),
+    ("incentive", "dam|dostaniesz|wysle|przelej|zaplace ~1 ci ~2 #|vbucks*|robux*|przepustk*|skin*|kod*|karte*", 0.55),
+    ("incentive", "oplacimy|zaplacimy|pokryjemy|pokryje", 0.4),
+    ("incentive", "plus # zl", 0.35),
+    ("incentive", "dam ci ~1 moda|admina|vipa|range", 0.4),
+    ("incentive", "zrobie ~1 cie ~2 modem|moderatorem|adminem", 0.4),
+    ("incentive", "przepustk* ~1 premium|bojow*", 0.3),
+    ("approach", "bez makijazu|cala_sylwetka", 0.4),
+    ("approach", "kamerk*|kamer* ~1 wlaczon*|wlacz", 0.55),
+    ("approach", "kamerka", 0.25),
+    ("approach", "przyjdz|wpadnij ~2 do mnie|sam|sama", 0.55),
+    ("coercion", "wlamalem|wlamalam|zhakowalem|zhakowalam ~3 konto|telefon|insta", 0.25),
+    ("coercion", "masz # godzin*|minut*", 0.45),
+    ("approach", "test ~1 kamery|kamerki", 0.5),
+    ("incentive", "pokazac|zaprosic ~3 na ~1 streamie|live|lajwie", 0.4),
+    ("isolation", "rodzice|mama|tata ~2 powiedzieliby|powiedza|zabronia", 0.5),
+    ("isolation", "beda|bylyby|byliby ~1 zazdrosni|zazdrosne", 0.4),
+    ("isolation", "naszych ~1 czatow|wiadomosci|rozmow ~3 nikomu", 0.55),
+    ("isolation", "nie zasluguja na ciebie", 0.5),
+    ("isolation", "nasza ~1 mala ~1 przygoda", 0.5),
+    ("isolation", "nie ~1 bierz|zabieraj ~2 kolezanek|kolegow|nikogo", 0.55),
+    ("incentive", "kupilem|kupilam ~1 ci", 0.5),
+    ("coercion", "jesli|jak ~1 nie ~1 odpiszesz|odpowiesz", 0.4),
 ]
 
 AGE_PATTERNS: list[str] = [
