@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable
 from itertools import accumulate, chain, repeat
 from operator import itemgetter
 from typing import NamedTuple
@@ -14,10 +13,6 @@ from childshield.conversations.normalize import TOKEN_RE, Normaliser
 
 _DIGIT = re.compile(r"\d")
 SHORT_MESSAGE = 24
-TOKENISE_WHOLE = 400
-"""Up to this many characters, the raw spans of a message's hits come from tokenising it
-whole again; longer messages locate only the chunks that hold hits."""
-"""Messages up to this many characters have their analysis cached (they repeat a lot)."""
 PHOTO_DAMPING = 0.3
 """Factor on photo/approach cues in a message that also names a benign object or context
 ("a photo of your homework", "the damaged parcel")."""
@@ -153,11 +148,7 @@ class Analyzer:
                         ages.append((int(value), match.start(), match.end() + 1))
         if not matches and not ages:
             return Analysis((), (), bare_number, words)
-        span: Callable[[int], tuple[int, int]]
-        if len(text) <= TOKENISE_WHOLE:
-            span = self.word_spans(text, len(words)).__getitem__
-        else:  # a long message: tokenise again only the chunks that hold the hits
-            span = _Locator(self, text, chunks, entries).span
+        span = _Locator(self, text, chunks, entries).span
         count = norm.count  # words are space-free: a position's word is the spaces before it
 
         def raw_span(start: int, end: int) -> tuple[int, int]:
