@@ -201,7 +201,8 @@ class LiveMonitor:
         if opened.format:
             kwargs["format"] = opened.format
         try:
-            container = open_container(opened.target, limits=limits, **kwargs)
+            container = open_container(opened.target, limits=limits, connection_errors=True,
+                                       **kwargs)
         except BaseException:
             opened.close()
             raise

@@ -83,9 +83,16 @@ def _av() -> Any:
 
 
 def open_container(
-    source: str | Path | Any, *, limits: VideoLimits = DEFAULT_LIMITS, **kwargs: Any
+    source: str | Path | Any,
+    *,
+    limits: VideoLimits = DEFAULT_LIMITS,
+    connection_errors: bool = False,
+    **kwargs: Any,
 ) -> Any:
-    """Open ``source`` (path, URL or readable file object) for reading, mapping FFmpeg errors."""
+    """Open ``source`` (path, URL or readable file object) for reading, mapping FFmpeg errors.
+
+    ``connection_errors`` (live monitoring): a URL whose connection is refused or fails raises
+    SourceConnectionError instead of CorruptMediaError."""
     av = _av()
     try:
         return av.open(
@@ -99,7 +106,7 @@ def open_container(
     except av.error.ExitError as exc:  # the interrupt callback: nothing arrived in time
         raise TimeoutError(f"no data within {limits.open_timeout:g} s") from exc
     except av.FFmpegError as exc:
-        if isinstance(exc, OSError) and isinstance(source, str) and "://" in source:
+        if connection_errors and isinstance(exc, OSError) and "://" in str(source):
             raise SourceConnectionError(f"cannot connect ({_reason(exc)})") from exc
         raise CorruptMediaError(f"not a readable video container ({_reason(exc)})") from exc
 
