@@ -1,13 +1,13 @@
 """A real RTMP server on loopback for the live tests, with nothing but PyAV's bundled FFmpeg.
 
-FFmpeg's RTMP protocol can listen for one player (``listen=1``) when it writes, but PyAV
-opens an output URL with ``avio_open`` and no options, so ``av.open(url, "w",
-options={"listen": "1"})`` dials out instead (connection refused). The server therefore opens
-the RTMP connection itself through ``ctypes`` with ``avio_open2`` and the ``listen`` option,
-from the very libavformat that PyAV loaded, and lets PyAV mux FLV into a file object that
-forwards the bytes with ``avio_write``, exactly what ``av.open(url, "w")`` would do after
-opening. An interrupt callback lets :meth:`RtmpServer.stop` end a wait for a player or a
-blocked write at once.
+FFmpeg's RTMP protocol can listen for one player (``listen=1``) when it writes, but PyAV opens
+an output URL with ``avio_open`` and no options, so ``av.open(url, "w", options={"listen":
+"1"})`` dials out instead (connection refused). The server therefore opens the RTMP connection
+itself through ``ctypes`` with ``avio_open2`` and the ``listen`` option, and lets PyAV mux FLV
+into a file object that forwards the bytes with ``avio_write``, exactly what ``av.open(url,
+"w")`` would do after opening (the library is PyAV's bundled copy when there is one). An
+interrupt callback lets :meth:`RtmpServer.stop` end a wait for a player or a blocked write at
+once.
 
 The frames are benign drawn pictures from the test (see ``video_testkit``).
 """
@@ -15,6 +15,7 @@ The frames are benign drawn pictures from the test (see ``video_testkit``).
 from __future__ import annotations
 
 import ctypes
+import ctypes.util
 import socket
 import threading
 import time
@@ -31,10 +32,13 @@ AVIO_FLAG_WRITE = 2
 
 
 def _library(stem: str) -> ctypes.CDLL:
+    """PyAV's bundled library (wheels), else the system's (PyAV built from source); the
+    server only hands it bytes, so it need not be the copy PyAV muxes with."""
     found = sorted(_LIBS.glob(f"{stem}-*.so*")) if _LIBS.is_dir() else []
-    if not found:
-        raise RuntimeError(f"PyAV's bundled {stem} not found in {_LIBS}")
-    return ctypes.CDLL(str(found[0]))
+    name = str(found[0]) if found else ctypes.util.find_library(stem.removeprefix("lib"))
+    if not name:
+        raise RuntimeError(f"no {stem} in {_LIBS} or on the system")
+    return ctypes.CDLL(name)
 
 
 _INTERRUPT = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
