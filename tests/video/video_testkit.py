@@ -231,6 +231,37 @@ def _wide_drawing(width: int, height: int) -> np.ndarray:
 # --- live streams -----------------------------------------------------------------------------
 
 
+def paced_h264(out: Any, frame_at: Any, frames: Sequence[int], fps: int,
+               written: dict[int, float], *, halt: threading.Event | None = None,
+               flush: bool = True) -> None:
+    """Encode ``frame_at(i)`` for each ``i`` in ``frames`` (shown at ``i / fps``) into the
+    open output ``out`` at real-time pace: H.264, a keyframe a second, ``written[i]`` the
+    monotonic time frame ``i`` went out. Stops at once when ``halt`` is set; without
+    ``flush`` the encoder's last frames stay unsent (a source that stalls)."""
+    stream = out.add_stream("libx264", rate=fps)
+    first = frame_at(frames[0])
+    stream.width, stream.height = first.shape[1], first.shape[0]
+    stream.pix_fmt = "yuv420p"
+    stream.options = {"preset": "ultrafast", "tune": "zerolatency", "g": str(fps)}
+    start = time.monotonic()
+    for n, i in enumerate(frames):
+        if halt is not None and halt.is_set():
+            return
+        frame = av.VideoFrame.from_ndarray(frame_at(i), format="rgb24")
+        frame.pts = i
+        for packet in stream.encode(frame):
+            out.mux(packet)
+        written[i] = time.monotonic()
+        delay = start + (n + 1) / fps - time.monotonic()
+        if delay > 0 and halt is not None:
+            halt.wait(delay)
+        elif delay > 0:
+            time.sleep(delay)
+    if flush:
+        for packet in stream.encode():
+            out.mux(packet)
+
+
 class LiveWriter(threading.Thread):
     """Encodes benign frames in real time (PyAV, H.264) into a pipe, a file or an HLS folder.
 
@@ -259,27 +290,11 @@ class LiveWriter(threading.Thread):
     def _run(self) -> None:
         opts = {"flush_packets": "1", **self.options}
         out = av.open(self.target, "w", format=self.fmt, options=opts, buffer_size=4096)
-        stream = out.add_stream("libx264", rate=self.fps)
-        first = self.frame_at(0)
-        stream.width, stream.height = first.shape[1], first.shape[0]
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"preset": "ultrafast", "tune": "zerolatency", "g": str(self.fps)}
-        start = time.monotonic()
-        for i in range(self.frames):
-            if self.stall_after is not None and i == self.stall_after:
-                time.sleep(self.hold)
-                break
-            frame = av.VideoFrame.from_ndarray(self.frame_at(i), format="rgb24")
-            frame.pts = i
-            for packet in stream.encode(frame):
-                out.mux(packet)
-            self.written[i] = time.monotonic()
-            delay = start + (i + 1) / self.fps - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-        else:
-            for packet in stream.encode():
-                out.mux(packet)
+        stall = self.stall_after if (self.stall_after or self.frames) < self.frames else None
+        frames = range(self.frames if stall is None else stall)
+        paced_h264(out, self.frame_at, frames, self.fps, self.written, flush=stall is None)
+        if stall is not None:
+            time.sleep(self.hold)
         out.close()
         if self.close_target is not None:
             self.close_target()

@@ -20,8 +20,12 @@ No alert is a decision: the provider turns alerts into review cases for a human
 
 Stalls: a source silent for ``stall_timeout`` seconds is reopened (network sources and HLS
 playlists, up to ``reconnects`` times, ``reconnect_delay`` apart) or ends the monitor with
-``reason: "stalled"``. Corrupt packets are skipped; memory is bounded (one frame decoded at a
-time, a fixed window of hashes).
+``reason: "stalled"``. A refused or dropped connection (FFmpeg's RTMP client reports a
+server that goes away as an I/O error, not as the end of the stream) is an ``error`` event
+with ``error_type: "connection"``, then reopened the same way. Stream times follow the
+source's own clock from the first frame of the first connection, so they go on across
+reconnections. Corrupt packets are skipped; memory is bounded (one frame decoded at a time, a
+fixed window of hashes).
 """
 
 from __future__ import annotations
@@ -48,7 +52,9 @@ from childshield.matching.video import (
 )
 from childshield.scan.live_sources import describe, open_source
 from childshield.signals.video_decode import (
+    DecodedFrame,
     LumaExtractor,
+    SourceConnectionError,
     VideoLimits,
     close_container,
     decode_frames,
@@ -124,6 +130,8 @@ class LiveMonitor:
         self._banks: Mapping[str, BankParams] = {}
         self._banks_at = -1e9
         self._last_match: dict[int, float] = {}
+        self._origin: float | None = None
+        self._last_time = 0.0
         self.stats = {"frames": 0, "sampled": 0, "alerts": 0, "connections": 0}
 
     def stop(self) -> None:
@@ -160,6 +168,10 @@ class LiveMonitor:
                 reason = "error"
                 yield self._emit({"event": "error", "source": shown, "error": exc.message,
                                   "error_type": exc.slug})
+            except SourceConnectionError as exc:
+                reason = "error"
+                yield self._emit({"event": "error", "source": shown, "error": f"{shown}: {exc}",
+                                  "error_type": "connection"})
             if self.stats["frames"] > frames_before:
                 attempts = 0  # the connection worked for a while: a fresh set of retries
             if not self._reconnectable or attempts >= s.reconnects or self._stop.is_set():
@@ -189,7 +201,8 @@ class LiveMonitor:
         if opened.format:
             kwargs["format"] = opened.format
         try:
-            container = open_container(opened.target, limits=limits, **kwargs)
+            container = open_container(opened.target, limits=limits, connection_errors=True,
+                                       **kwargs)
         except BaseException:
             opened.close()
             raise
@@ -198,36 +211,56 @@ class LiveMonitor:
             stream.thread_type = "SLICE"  # frame threads would add a frame of delay each
             self.stats["connections"] += 1
             yield {"event": "started", "source": shown, "connection": self.stats["connections"]}
-            yield from self._frames(container, stream, shown)
+            yield from self._frames(container, stream, shown, limits)
         finally:
             close_container(container)
             opened.close()
 
-    def _frames(self, container: Any, stream: Any, shown: str) -> Iterator[Event]:
+    def _frames(
+        self, container: Any, stream: Any, shown: str, limits: VideoLimits
+    ) -> Iterator[Event]:
         s = self.settings
         extract = LumaExtractor()
-        next_sample = 0.0
-        for decoded in decode_frames(container, stream, limits=s.limits, tolerate_errors=True):
+        next_sample: float | None = None  # the first frame of every connection is sampled
+        for decoded in decode_frames(container, stream, limits=limits, tolerate_errors=True):
             if self._stop.is_set():
                 return
             self.stats["frames"] += 1
-            if decoded.time + 1e-6 < next_sample:
+            now = self._stream_time(decoded, first=next_sample is None)
+            if next_sample is None:
+                next_sample = now
+            if now + 1e-6 < next_sample:
                 continue
-            while next_sample <= decoded.time + 1e-6:
+            while next_sample <= now + 1e-6:
                 next_sample += s.frame_interval if s.frame_interval > 0 else 1e-9
             self.stats["sampled"] += 1
-            fh = frame_hash(extract(decoded.frame), decoded.number, decoded.time, s.robust)
+            fh = frame_hash(extract(decoded.frame), decoded.number, now, s.robust)
             alert = self._check(fh)
             if alert:
                 self.stats["alerts"] += 1
                 yield {
                     "event": "alert",
                     "source": shown,
-                    "stream_time": round(decoded.time, 3),
+                    "stream_time": round(now, 3),
+                    "connection": self.stats["connections"],
                     "frame": decoded.number,
                     "detected_at": _now(),
                     "matches": [m.to_dict() for m in alert],
                 }
+
+    def _stream_time(self, decoded: DecodedFrame, *, first: bool) -> float:
+        """Seconds on the source's own clock from the first frame of the first connection,
+        so that times go on across reconnections (a live source's timestamps continue); a
+        source whose clock went back on reconnecting (restarted) continues from the last
+        time seen instead of going negative."""
+        absolute = decoded.pts_time if decoded.pts_time is not None else decoded.time
+        if self._origin is None:
+            self._origin = absolute
+        elif first and absolute - self._origin < 0:
+            self._origin = absolute - self._last_time
+        now = absolute - self._origin
+        self._last_time = max(self._last_time, now)
+        return now
 
     # --- matching -----------------------------------------------------------------------------
 

@@ -57,6 +57,11 @@ class VideoLimits:
 DEFAULT_LIMITS = VideoLimits()
 
 
+class SourceConnectionError(ConnectionError):
+    """A network source refused, failed or dropped the connection: no media problem, so no
+    :class:`~childshield.errors.MediaError` (a live monitor reports it and may reconnect)."""
+
+
 @dataclass(frozen=True)
 class DecodedFrame:
     """One decoded frame, numbered in decode output order from 0 (as vpdq numbers them)."""
@@ -66,6 +71,9 @@ class DecodedFrame:
     """Presentation time in seconds from the stream's first frame (pts based)."""
     frame: Any
     """The av.VideoFrame."""
+    pts_time: float | None = None
+    """The source's own timestamp in seconds (not rebased; None without a pts). A live
+    monitor keeps its clock across reconnections with it."""
 
 
 def _av() -> Any:
@@ -75,9 +83,16 @@ def _av() -> Any:
 
 
 def open_container(
-    source: str | Path | Any, *, limits: VideoLimits = DEFAULT_LIMITS, **kwargs: Any
+    source: str | Path | Any,
+    *,
+    limits: VideoLimits = DEFAULT_LIMITS,
+    connection_errors: bool = False,
+    **kwargs: Any,
 ) -> Any:
-    """Open ``source`` (path, URL or readable file object) for reading, mapping FFmpeg errors."""
+    """Open ``source`` (path, URL or readable file object) for reading, mapping FFmpeg errors.
+
+    ``connection_errors`` (live monitoring): a URL whose connection is refused or fails raises
+    SourceConnectionError instead of CorruptMediaError."""
     av = _av()
     try:
         return av.open(
@@ -91,6 +106,8 @@ def open_container(
     except av.error.ExitError as exc:  # the interrupt callback: nothing arrived in time
         raise TimeoutError(f"no data within {limits.open_timeout:g} s") from exc
     except av.FFmpegError as exc:
+        if connection_errors and isinstance(exc, OSError) and "://" in str(source):
+            raise SourceConnectionError(f"cannot connect ({_reason(exc)})") from exc
         raise CorruptMediaError(f"not a readable video container ({_reason(exc)})") from exc
 
 
@@ -169,8 +186,10 @@ def decode_frames(
     """Decoded frames of ``stream`` in output order, within ``limits``.
 
     A corrupt packet ends decoding with CorruptMediaError (or, with ``tolerate_errors``, is
-    skipped, as a live monitor must). Exceeding the time or frame budget raises
-    MediaTooLargeError.
+    skipped, as a live monitor must). With ``tolerate_errors`` an I/O error of the source
+    (a dropped connection: FFmpeg's RTMP client reports EIO) raises SourceConnectionError
+    instead of being skipped, which would end the demuxer as if the stream had ended.
+    Exceeding the time or frame budget raises MediaTooLargeError.
     """
     av = _av()
     started = time.monotonic()
@@ -179,15 +198,22 @@ def decode_frames(
     tb = stream.time_base or Fraction(1, 90000)
     checked = False
     demux = container.demux(stream)
+    last_packet = time.monotonic()
     while True:
         try:
             packet = next(demux)
+            last_packet = time.monotonic()
             frames = packet.decode()
         except StopIteration:
             return
         except av.error.ExitError as exc:  # interrupt callback: read timeout
             raise TimeoutError(f"no data for {limits.read_timeout:g} s") from exc
         except av.FFmpegError as exc:
+            if tolerate_errors and isinstance(exc, OSError):
+                # FFmpeg's RTMP client turns the interrupt (read timeout) into EIO too
+                if time.monotonic() - last_packet >= 0.95 * limits.read_timeout:
+                    raise TimeoutError(f"no data for {limits.read_timeout:g} s") from exc
+                raise SourceConnectionError(f"connection lost ({_reason(exc)})") from exc
             if tolerate_errors:
                 continue
             raise CorruptMediaError(f"corrupt or truncated video ({_reason(exc)})") from exc
@@ -202,7 +228,8 @@ def decode_frames(
             if frame.pts is not None and first_pts is None:
                 first_pts = frame.pts
             t = float((frame.pts - (first_pts or 0)) * tb) if frame.pts is not None else 0.0
-            yield DecodedFrame(number, t, frame)
+            pts_time = float(frame.pts * tb) if frame.pts is not None else None
+            yield DecodedFrame(number, t, frame, pts_time)
             number += 1
             if number > limits.max_frames:
                 raise MediaTooLargeError(f"more than {limits.max_frames} frames")
