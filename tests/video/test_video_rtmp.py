@@ -9,6 +9,7 @@ does (no end-of-stream message), which the monitor therefore sees as a lost conn
 from __future__ import annotations
 
 import json
+import os
 import queue
 import subprocess
 import sys
@@ -36,9 +37,12 @@ from childshield.signals.vpdq import INDICATOR_FRAME_INTERVAL, hash_video
 from childshield.store import open_database
 from childshield.store.banks import Provenance
 
-pytestmark = pytest.mark.skipif(
-    bundled_ffmpeg_can_listen() is not None, reason=str(bundled_ffmpeg_can_listen())
-)
+# PyAV's wheels bundle FFmpeg with the RTMP listener and an H.264 encoder; a build without
+# them skips here, except in CI, where it fails instead of skipping quietly.
+_MISSING = bundled_ffmpeg_can_listen()
+if _MISSING is not None and os.environ.get("CI") == "true":
+    raise RuntimeError(f"RTMP tests cannot run in CI: {_MISSING}")
+pytestmark = pytest.mark.skipif(_MISSING is not None, reason=str(_MISSING))
 
 FPS = 10
 IMAGE = drawn_indicator()

@@ -128,6 +128,7 @@ class LiveRuns:
               event: dict[str, Any], match: dict[str, Any]) -> int:
         details = {"bank": match.get("bank"), "indicator": match.get("indicator"),
                    "stream_time": event.get("stream_time"), "frame": event.get("frame"),
+                   "connection": event.get("connection"),
                    "detected_at": event.get("detected_at"), "run": run.id}
         for key in ("query_ranges", "indicator_ranges"):
             if match.get(key):
