@@ -6,7 +6,7 @@ app (FastAPI lifespan) that runs, every ``jobs_interval_s`` seconds:
 * centre: one pass of the referral delivery worker
   (:class:`childshield.centre.referral_outbox.DeliveryWorker`, what ``childshield centre
   deliver`` runs): due outbox rows are retried with backoff until delivered;
-* provider: one round of :func:`childshield.provider.jobs.run_round` (what ``childshield
+* provider: the jobs of :func:`childshield.provider.jobs.run_round` (what ``childshield
   provider jobs`` runs): reconcile, answers, orders, victims' notices, notices, retention,
   purge, report delivery.
 
@@ -14,9 +14,11 @@ Several runners on one database never send anything twice: each outbox row (prov
 reports and answers, centre referrals) is leased by compare-and-set before it is sent; the
 pulls store what they read under unique constraints (orders, victims' notices), the report
 of a case and a user notice are unique too, so a runner that loses a race gets an error
-for that round and the next round finds the row there. A failing tick is logged (job and
-error type; counts of per-item errors, never their text, which may name data) and the
-loop goes on. The thread stops when the app shuts down, after the round in progress.
+for that job (the round's other jobs still run) and the next round finds the row there;
+the rest (cursor updates, retention, purges) gives the same result when run twice. A
+failing job is logged (job and error type; counts of per-item errors, never their text,
+which may name data) and the loop goes on. The thread stops when the app shuts down,
+after the job in progress.
 """
 
 from __future__ import annotations
@@ -83,19 +85,29 @@ class BackgroundJobs:
             log.info("referral delivery: %d delivered", result.delivered)
 
     def provider_tick(self) -> None:
-        from childshield.provider.jobs import run_round
+        """The ``provider jobs`` round, one job at a time: a job that fails (say, a pull
+        that lost a race for a unique row) is logged and the next job still runs."""
+        from childshield.provider.jobs import STEPS
 
         if self._provider is None:
             from childshield.provider.delivery import Worker
             from childshield.provider.ncmec import ncmec_sender
 
             self._provider = Worker(self.database, ncmec=ncmec_sender())
-        result = run_round(self.database, self._provider)
-        errors = {job: len(value.get("errors", [])) for job, value in result.items()
-                  if isinstance(value, dict) and value.get("errors")}
+        errors: dict[str, int] = {}
+        for name, step in STEPS:
+            if self._stop.is_set():
+                return
+            try:
+                value = step(self.database, self._provider)
+            except Exception as exc:  # logged; the round goes on
+                log.warning("provider jobs: %s failed (%s)", name, _describe(exc))
+                continue
+            if isinstance(value, dict) and value.get("errors"):
+                errors[name] = len(value["errors"])
         if errors:
-            log.warning("provider jobs: errors in %s (`childshield provider jobs --once` "
-                        "and `childshield provider outbox` show them)",
+            log.warning("provider jobs: errors in %s (`childshield provider outbox` and "
+                        "`childshield provider jobs --once` show them)",
                         ", ".join(f"{job} ({n})" for job, n in sorted(errors.items())))
 
     def tick(self) -> None:
