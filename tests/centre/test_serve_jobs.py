@@ -140,10 +140,11 @@ def _keys(recipient: FakeRecipient) -> list[str]:
 
 
 @pytest.mark.timeout(240)
+@pytest.mark.parametrize("workers", ["1", "2"])
 def test_serve_delivers_a_failed_referral_once_the_endpoint_is_up(
-    setup: Setup, serve: Callable[..., ServerProcess]
+    setup: Setup, serve: Callable[..., ServerProcess], workers: str
 ) -> None:
-    server = serve("0.5")
+    server = serve("0.5", "--workers", workers)
     [referral_id] = _forward_while_down(setup, [server.url])
     assert (setup.referral_dir / "europol" / f"{referral_id}.json").exists()
     time.sleep(1.0)  # a tick or two with the endpoint still down: retried, nothing lost
