@@ -54,6 +54,10 @@ class Settings(BaseSettings):
         "Seconds a verified API key is cached per process (0: off); see docs/settings.md."))
     idempotency_retention_hours: int = Field(72, ge=1, description=(
         "Hours stored Idempotency-Key answers are kept before `provider jobs` purges them."))
+    jobs_interval_s: float = Field(30.0, ge=0, description=(
+        "Seconds between the rounds of the role's periodic jobs that `serve` runs in the "
+        "background (centre: referral delivery; provider: the `provider jobs` round); "
+        "0: off (run `centre deliver` / `provider jobs` yourself)."))
     rate_limit_public_per_minute: int = Field(30, ge=0, description=(
         "Requests a minute per client IP on unauthenticated endpoints (login); 0: no limit."))
     rate_limit_key_per_second: float = Field(200.0, ge=0, description=(

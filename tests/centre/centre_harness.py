@@ -13,6 +13,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -70,6 +71,15 @@ def build_report(centre: SealingPublicKey, **overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll ``predicate`` until it holds; AssertionError after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
 
 
 @dataclass
@@ -133,7 +143,7 @@ class Centre:
 class FakeRecipient:
     """A local stand-in for a law-enforcement endpoint: records what it is sent."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         received: list[dict[str, Any]] = []
         self.received = received
         self.fail = False
@@ -158,7 +168,7 @@ class FakeRecipient:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()

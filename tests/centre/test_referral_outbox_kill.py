@@ -15,14 +15,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from centre_harness import Centre, FakeRecipient
+from centre_harness import Centre, FakeRecipient, wait_for
 from sqlalchemy import func, select
 
 from childshield.centre.config import CentreConfig
@@ -51,14 +50,6 @@ def _job(centre: Centre, db_url: str, log: Path) -> subprocess.Popen[bytes]:
         [sys.executable, "-m", "childshield", "centre", "deliver", "--db", db_url,
          "--lease", "3", "--interval", "0.2"],
         env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
-
-
-def _wait(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.mark.timeout(300)
@@ -92,14 +83,14 @@ def test_sigkill_mid_batch_loses_nothing_and_duplicates_nothing(
     log = tmp_path / "deliver.log"
     job = _job(centre, db_url, log)
     try:
-        _wait(lambda: len(fake_recipient.received) >= 4, 120, "the first deliveries")
+        wait_for(lambda: len(fake_recipient.received) >= 4, 120, "the first deliveries")
         job.send_signal(signal.SIGKILL)
         job.wait(timeout=10)
         at_kill = undelivered()
         assert 0 < at_kill < 2 * N, f"the kill should land mid-batch ({at_kill} left)"
 
         job = _job(centre, db_url, log)
-        _wait(lambda: undelivered() == 0, 180, "every delivery")
+        wait_for(lambda: undelivered() == 0, 180, "every delivery")
     finally:
         if job.poll() is None:
             job.terminate()

@@ -10,9 +10,11 @@ Run it with ``childshield serve`` or ``uvicorn --factory childshield.api.app:app
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 from fastapi import FastAPI
@@ -145,12 +147,29 @@ def _install_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the role's periodic jobs with the server, stop them with it
+    (:mod:`childshield.api.jobs`; off when ``jobs_interval_s`` is 0)."""
+    from childshield.api.jobs import start_jobs
+
+    jobs = start_jobs(app)
+    try:
+        yield
+    finally:
+        if jobs is not None:
+            await asyncio.to_thread(jobs.stop)
+
+
 def create_app(
     role: Role | str = "all",
     database: Database | None = None,
     settings: Settings | None = None,
 ) -> FastAPI:
-    """Build the ASGI app for ``role`` on ``database`` (migrated; default: from settings)."""
+    """Build the ASGI app for ``role`` on ``database`` (migrated; default: from settings).
+
+    Served with its lifespan (``childshield serve``, uvicorn), the app runs the role's
+    periodic jobs in a background thread every ``settings.jobs_interval_s`` seconds."""
     settings = settings or get_settings()
     sides = sides_of(role)
     database = database or open_database(settings.resolved_database_url())
@@ -162,6 +181,7 @@ def create_app(
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.database = database
     app.state.settings = settings

@@ -87,7 +87,9 @@ class LiveServer:
 
 
 class ServerProcess:
-    """``childshield serve`` in a subprocess (so a test can kill it)."""
+    """``childshield serve`` in a subprocess (so a test can kill it). Its background jobs
+    are off (``CHILDSHIELD_JOBS_INTERVAL_S=0``) unless ``env`` sets an interval, so a test
+    that runs the jobs itself is not raced by the server."""
 
     def __init__(self, role: str, db_url: str, *, env: dict[str, str] | None = None,
                  args: tuple[str, ...] = (), up_timeout: float = 30.0) -> None:
@@ -98,7 +100,7 @@ class ServerProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "childshield", "serve", "--role", role, "--port",
              str(self.port), "--db", db_url, *args],
-            env={**os.environ, **(env or {})},
+            env={**os.environ, "CHILDSHIELD_JOBS_INTERVAL_S": "0", **(env or {})},
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )

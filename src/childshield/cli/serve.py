@@ -20,7 +20,11 @@ def serve(
                               "credentials (never in production)."),
     db: str | None = DbOption,
 ) -> None:
-    """Serve the API (/provider/v1, /centre/v1), consoles and /openapi.json."""
+    """Serve the API (/provider/v1, /centre/v1), consoles and /openapi.json.
+
+    Every server process also runs the role's periodic jobs in the background every
+    CHILDSHIELD_JOBS_INTERVAL_S seconds (centre: referral delivery, as `centre deliver`;
+    provider: the `provider jobs` round); 0 turns that off."""
     from childshield._optional import require
     from childshield.api.app import create_app, sides_of, warm_index_in_background
     from childshield.api.server import PROTOCOL
@@ -46,8 +50,9 @@ def serve(
             start_demo_jobs(database, f"http://{local}:{port}")
             logging.getLogger("uvicorn.access").addFilter(_quiet_demo_polls)
             out_console.print("  demo jobs: every 5 s this process delivers reports, pulls "
-                              "the centre's answers and removal orders (`childshield "
-                              "provider jobs` outside the demo)", highlight=False)
+                              "the centre's answers and removal orders (outside the "
+                              "demo `serve` runs these jobs every "
+                              "CHILDSHIELD_JOBS_INTERVAL_S seconds)", highlight=False)
     if workers > 1:
         os.environ["CHILDSHIELD_SERVE_ROLE"] = role
         os.environ["CHILDSHIELD_DATABASE_URL"] = url

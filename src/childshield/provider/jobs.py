@@ -8,6 +8,7 @@ delivery pass; it returns what each job did (one JSON object).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from childshield.provider.answers import pull_answers
@@ -20,18 +21,31 @@ from childshield.provider.retention import run_retention
 from childshield.provider.victim_notices import pull_notices
 from childshield.store.db import Database
 
+Step = Callable[[Database, Worker], Any]
+
+
+def _reconcile(database: Database, worker: Worker) -> int:
+    with database.session() as session:
+        return reconcile(session)
+
+
+STEPS: tuple[tuple[str, Step], ...] = (
+    ("reconciled", _reconcile),
+    ("answers", lambda database, worker: pull_answers(database).to_json()),
+    ("orders", lambda database, worker: pull_orders(database)),
+    ("victim_notices", lambda database, worker: pull_notices(database)),
+    ("notices", lambda database, worker: schedule_notices(database)),
+    ("retention", lambda database, worker: run_retention(database)),
+    ("purged", lambda database, worker: purge_expired(database)),
+    ("delivery", lambda database, worker: worker.run_once().to_json()),
+)
+"""The round's jobs in order, each ``(name in the round's result, job)``; the server's
+background thread (:mod:`childshield.api.jobs`) runs them one by one so that one failing
+job does not hold the others."""
+
 
 def run_round(database: Database, worker: Worker) -> dict[str, Any]:
-    with database.session() as session:
-        reconciled = reconcile(session)
-    return {"reconciled": reconciled,
-            "answers": pull_answers(database).to_json(),
-            "orders": pull_orders(database),
-            "victim_notices": pull_notices(database),
-            "notices": schedule_notices(database),
-            "retention": run_retention(database),
-            "purged": purge_expired(database),
-            "delivery": worker.run_once().to_json()}
+    return {name: step(database, worker) for name, step in STEPS}
 
 
-__all__ = ["run_round"]
+__all__ = ["STEPS", "Step", "run_round"]
