@@ -10,29 +10,30 @@ scorer. The provider's :class:`~childshield.provider.conversations.ConversationH
 matches (a ``centre_pattern`` indicator beside the scorer's own).
 
 Matching is on words, not characters, and not a regular expression (patterns come from
-outside and must not be able to hang the scorer): both sides are lower-cased, accents are
-removed (NFKD), and the text is cut into word tokens; a pattern matches when its tokens
-appear consecutively in the message. "Delete our chat" matches "pls DELETE our chat now"
-but not "deleted our chatroom".
+outside and must not be able to hang the scorer). Both sides go through the scorer's chat
+spelling normaliser (:mod:`childshield.conversations.normalize`): lower case, accents and
+apostrophes removed, leetspeak decoded inside words, letter runs shortened, chat
+abbreviations expanded; the patterns' own words guide the choices (``pleeease`` becomes
+``please`` when a pattern says ``please``). A pattern matches when its words appear
+consecutively in the message: "Don't tell your mum" matches "pls d0nt t3ll ur MUM",
+"Delete our chat" matches "DELETE our chat now" but not "deleted our chatroom".
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-_WORD = re.compile(r"\w+")
+from childshield.conversations.normalize import TOKEN_RE, Normaliser, strip_accents
+
 MAX_MESSAGE_TOKENS = 5_000
 """Only the first tokens of a very long message are searched (the scorer caps text too)."""
+_PLAIN = Normaliser()
 
 
-def pattern_tokens(text: str) -> tuple[str, ...]:
-    """The word tokens patterns and messages are compared on."""
-    folded = unicodedata.normalize("NFKD", text).casefold()
-    plain = "".join(c for c in folded if not unicodedata.combining(c))
-    return tuple(_WORD.findall(plain))
+def pattern_tokens(text: str, normaliser: Normaliser = _PLAIN) -> tuple[str, ...]:
+    """The canonical words patterns and messages are compared on."""
+    return tuple(normaliser.words(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +49,15 @@ class PatternSet:
 
     def __init__(self, patterns: Iterable[tuple[str, str]] = ()) -> None:
         """``patterns``: (pattern id, phrase) pairs; phrases without a word are ignored."""
+        pairs = list(patterns)
+        # the patterns' words, folded but not rewritten, decide ambiguous chat spellings
+        words = {strip_accents(w) for _, phrase in pairs
+                 for w in TOKEN_RE.findall(phrase.lower())}
+        self._normaliser = Normaliser(vocabulary=words)
         by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         count = 0
-        for pattern_id, phrase in patterns:
-            tokens = pattern_tokens(phrase)
+        for pattern_id, phrase in pairs:
+            tokens = pattern_tokens(phrase, self._normaliser)
             if tokens:
                 by_first.setdefault(tokens[0], []).append((tokens, pattern_id))
                 count += 1
@@ -65,7 +71,7 @@ class PatternSet:
         """Every pattern found in ``text`` (each at most once, at its first place)."""
         if not self._count or not text:
             return []
-        tokens = pattern_tokens(text)[:MAX_MESSAGE_TOKENS]
+        tokens = pattern_tokens(text, self._normaliser)[:MAX_MESSAGE_TOKENS]
         hits: dict[str, PatternHit] = {}
         for start, token in enumerate(tokens):
             for phrase, pattern_id in self._by_first.get(token, ()):
