@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,10 +64,11 @@ def test_duplicate_keys_skip_low_quality_pdq_and_hide_the_values() -> None:
     assert signal_keys(_item([md5])) < keys
 
 
-def test_demo_seeder_fills_the_queue(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def _seeded_centre(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, runs: int = 1) -> Any:
+    """A centre database with the demo's reports (keys from the environment)."""
     from childshield.auth import service as auth_service
     from childshield.auth.roles import Side
-    from childshield.centre import assessment, demo
+    from childshield.centre import demo
     from childshield.crypto.keyring import EvidenceKey
     from childshield.crypto.sealing import SealingKey
     from childshield.crypto.signing import SigningKey
@@ -78,18 +80,54 @@ def test_demo_seeder_fills_the_queue(sqlite_url: str, monkeypatch: pytest.Monkey
     monkeypatch.setenv("CHILDSHIELD_EVIDENCE_KEYS", EvidenceKey.generate("ek").to_spec())
     monkeypatch.setenv("CHILDSHIELD_CENTRE_PRIVATE_KEY", SealingKey.generate().to_base64())
     get_settings.cache_clear()
-    assert demo.DEMO_PROVIDER == "demo-host"
     db = open_database(sqlite_url)
+    for _ in range(runs):
+        with db.session() as session:
+            centre_tenant = auth_repo.tenant_by_name(session, "eu-centre") or \
+                auth_service.create_tenant(session, "eu-centre", "centre", actor="test")
+            demo.seed_centre_demo(session, {Side.CENTRE: centre_tenant})
+    return db
+
+
+def test_demo_seeder_fills_the_queue(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from childshield.centre import assessment, demo
+    from childshield.settings import get_settings
+
+    assert demo.DEMO_PROVIDER == "demo-host"
+    db = _seeded_centre(sqlite_url, monkeypatch, runs=2)  # a second run adds nothing
     try:
-        for _ in range(2):  # a second run adds nothing
-            with db.session() as session:
-                centre_tenant = auth_repo.tenant_by_name(session, "eu-centre") or \
-                    auth_service.create_tenant(session, "eu-centre", "centre", actor="test")
-                demo.seed_centre_demo(session, {Side.CENTRE: centre_tenant})
         with db.session() as session:
             rows = assessment.queue(session)
             assert [(r.abuse_type, r.urgent) for r in rows] == [
                 ("known", True), ("known", False), ("solicitation", False)]
+    finally:
+        db.dispose()
+        get_settings.cache_clear()
+
+
+def test_redeliver_requeues_a_pre_outbox_referrals_failed_recipients(
+        sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from childshield.centre import assessment
+    from childshield.centre.referral_outbox import requeue
+    from childshield.settings import get_settings
+    from childshield.store import centre as centre_repo
+    from childshield.store.models.base import utcnow
+    from childshield.store.models.centre import CentreReferral
+
+    db = _seeded_centre(sqlite_url, monkeypatch)
+    try:
+        with db.session() as session:
+            report = assessment.queue(session)[0]
+            legacy = CentreReferral(
+                report_pk=report.id, referral_id="ref-before-the-outbox",
+                recipients=["europol", "police-be"], member_states=["BE"], package=b"sealed",
+                deliveries=[{"recipient": "europol", "status": "delivered"},
+                            {"recipient": "police-be", "status": "failed", "error": "down"}])
+            session.add(legacy)
+            session.flush()
+            assert requeue(session, legacy, utcnow()) == 1
+            rows = centre_repo.deliveries_of(session, legacy.id)
+            assert [(r.recipient, r.status) for r in rows] == [("police-be", "pending")]
     finally:
         db.dispose()
         get_settings.cache_clear()

@@ -2,8 +2,9 @@
 ``Retry-After`` (seconds).
 
 * :class:`SlidingWindow`: at most ``limit`` requests per ``window_s`` per client address,
-  for public (unauthenticated) routes: the console login (``public_limit``) and the
-  centre's victims' page.
+  for public (unauthenticated) routes: the console login (``public_limit``). (The centre's
+  victims' page counts in the database instead, across workers:
+  :class:`childshield.centre.ratelimit.SharedRateLimiter`.)
 * :class:`TokenBucket`: ``rate`` requests a second sustained and ``burst`` at once per
   API key, for the detection API (``key_limit``).
 

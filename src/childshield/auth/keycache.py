@@ -64,9 +64,5 @@ class KeyCache:
                            if p.kind == "key" and p.id == key_id]:
                 del self._entries[digest]
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
 
 __all__ = ["KeyCache"]

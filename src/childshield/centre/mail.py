@@ -25,8 +25,10 @@ from typing import Protocol
 
 from childshield import audit
 from childshield.centre.config import CentreConfig
+from childshield.centre.victims import email_of
 from childshield.errors import ChildshieldError
 from childshield.settings import Settings
+from childshield.store import centre_victims as repo
 from childshield.store.db import Database
 from childshield.store.models.centre_victims import VictimRequest
 
@@ -107,9 +109,6 @@ def mail_requester(database: Database, config: CentreConfig, mailer: Mailer | No
     the request's transaction committed; a failure is logged and audited, never raised."""
     if mailer is None:
         return False
-    from childshield.centre.victims import email_of
-    from childshield.store import centre_victims as repo
-
     with database.session() as session:
         row = session.get(VictimRequest, request_pk)
         address = email_of(config, row) if row is not None else None
@@ -118,7 +117,7 @@ def mail_requester(database: Database, config: CentreConfig, mailer: Mailer | No
         matches = repo.matches_of(session, row.id)
         reports = repo.reports_by_pk(session, [m.report_pk for m in matches])
         providers = len({r.provider_pk for r in reports.values()})
-        subject, text = _text(kind, len(matches), providers, answer)
+        subject, text = _text(kind, len(reports), providers, answer)  # reports, not items
     error = None
     try:
         mailer.send(address, subject, text)

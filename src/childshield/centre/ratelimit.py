@@ -13,15 +13,12 @@ the row's key is a SHA-256 of the limit's name and the address.
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 
-from childshield.errors import ChildshieldError
+from childshield.errors import RateLimitedError
 from childshield.store import centre_victims as repo
 from childshield.store.db import Database
-
-
-class RateLimitedError(ChildshieldError):
-    status, slug, title, safe = 429, "rate-limited", "Too many requests", True
 
 
 class SharedRateLimiter:
@@ -40,7 +37,8 @@ class SharedRateLimiter:
         if hits + previous * (1 - into / self.window_s) > self.limit:
             raise RateLimitedError(
                 f"too many requests from this address: at most {self.limit} in "
-                f"{self.window_s:g} seconds; please wait a minute and try again")
+                f"{self.window_s:g} seconds; please wait a minute and try again",
+                retry_after=max(1, math.ceil(self.window_s - into)))
 
 
 __all__ = ["RateLimitedError", "SharedRateLimiter"]

@@ -90,9 +90,17 @@ def delivery_view(session: Session, referral: CentreReferral) -> list[dict[str, 
 
 
 def requeue(session: Session, referral: CentreReferral, now: datetime) -> int:
-    """Make the referral's undelivered rows due now (``failed`` ones too); how many."""
+    """Make the referral's undelivered rows due now (``failed`` ones too); how many. A
+    referral forwarded before the outbox existed has no rows: its failed recipients (in
+    ``referral.deliveries``) get due rows now."""
+    rows = repo.deliveries_of(session, referral.id)
+    if not rows:
+        failed = [str(entry["recipient"]) for entry in referral.deliveries
+                  if entry.get("status") == "failed" and entry.get("recipient")]
+        enqueue(session, referral, failed, now)
+        return len(failed)
     count = 0
-    for row in repo.deliveries_of(session, referral.id):
+    for row in rows:
         if row.status != "delivered":
             row.status, row.next_attempt_at, row.leased_until = "pending", now, None
             count += 1
@@ -138,12 +146,11 @@ class DeliveryWorker:
             referral = session.get(CentreReferral, row.referral_pk)
             assert referral is not None
             row.adapter, row.leased_until = adapter, None
+            row.attempts += 1
             if error is None:
                 row.status, row.reference, row.delivered_at = "delivered", reference, now
-                row.attempts += 1
                 result.delivered += 1
             else:
-                row.attempts += 1
                 row.last_error = error[:2000]
                 if row.attempts >= MAX_ATTEMPTS:
                     row.status = "failed"

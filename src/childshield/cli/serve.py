@@ -48,6 +48,9 @@ def serve(
 
             local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
             start_demo_jobs(database, f"http://{local}:{port}")
+            # the demo's thread runs the provider round itself, every 5 s: no second runner
+            os.environ["CHILDSHIELD_JOBS_INTERVAL_S"] = "0"
+            settings = settings.model_copy(update={"jobs_interval_s": 0})
             logging.getLogger("uvicorn.access").addFilter(_quiet_demo_polls)
             out_console.print("  demo jobs: every 5 s this process delivers reports, pulls "
                               "the centre's answers and removal orders (outside the "

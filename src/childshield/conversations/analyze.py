@@ -13,6 +13,7 @@ from childshield.conversations.normalize import TOKEN_RE, Normaliser
 
 _DIGIT = re.compile(r"\d")
 SHORT_MESSAGE = 24
+"""Messages up to this many characters have their analysis cached (they repeat a lot)."""
 PHOTO_DAMPING = 0.3
 """Factor on photo/approach cues in a message that also names a benign object or context
 ("a photo of your homework", "the damaged parcel")."""
@@ -66,9 +67,7 @@ class Analyzer:
         cannot be paired by position)."""
 
     def analyze(self, text: str) -> Analysis:
-        """Cues and stated ages in ``text``; short messages are cached ("ok", "lol", "13").
-
-        """
+        """Cues and stated ages in ``text``; short messages are cached ("ok", "lol", "13")."""
         if len(text) <= SHORT_MESSAGE:
             cached = self._short.get(text)
             if cached is None:
@@ -194,11 +193,11 @@ class Analyzer:
         ``words``, the number of canonical words when the caller knows it, saves a pass:
         when it equals the number of raw tokens (no token was expanded), each word is its
         token."""
-        positions = [match.span() for match in TOKEN_RE.finditer(text)]
+        found = list(TOKEN_RE.finditer(text))
+        positions = [match.span() for match in found]
         if words == len(positions) and not self._empty_tokens:
             return positions
-        raws = TOKEN_RE.findall(text)
-        counts = [len(self._entry(raw)[0]) for raw in raws]
+        counts = [len(self._entry(match.group())[0]) for match in found]
         if sum(counts) == len(counts) and not self._empty_tokens:
             return positions
         return list(chain.from_iterable(map(repeat, positions, counts)))

@@ -85,7 +85,6 @@ class AuthorState:
     stated_age: int | None = None
     age_evidence: EvidenceFields | None = None
     minor: float = 0.0
-    asked_age: bool = False
     mass_opener: float = 0.0
     mass_evidence: EvidenceFields | None = None
     risk: float = 0.0
@@ -103,9 +102,6 @@ class AuthorState:
     text_pending: tuple[tuple[float, int, str, tuple[str, ...]], ...] = ()
     """(weight, message, text, words) of the TEXT_EVIDENCE strongest messages; quoted
     only when evidence is read (most never are)."""
-
-    def total(self) -> float:
-        return sum(self.level)
 
     def indicators(self) -> list[Evidence]:
         out = list(map(Evidence._make, self.evidence))

@@ -169,19 +169,6 @@ class Normaliser:
             out.extend(canon)
         return out
 
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        """For each canonical token of ``text`` (as ``words`` gives them), its raw span."""
-        spans: list[tuple[int, int]] = []
-        cache = self._cache
-        for match in TOKEN_RE.finditer(text):
-            raw = match.group()
-            canon = cache.get(raw)
-            if canon is None:
-                canon = self.canonical(raw)
-            if canon:
-                spans.extend([match.span()] * len(canon))
-        return spans
-
     def tokens(self, text: str) -> tuple[list[str], list[tuple[int, int]]]:
         """Canonical tokens of ``text`` and, for each, the (start, end) span in ``text``."""
         out: list[str] = []

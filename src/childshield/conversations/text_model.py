@@ -98,7 +98,7 @@ class TextModel:
         return self.bias + total / math.sqrt(words + self.damping)
 
     def probability(self, total: float, words: int) -> float:
-        z = self.bias + total / math.sqrt(words + self.damping)  # logit(), inlined
+        z = self.logit(total, words)
         if z < -30:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))

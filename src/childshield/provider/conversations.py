@@ -122,6 +122,8 @@ class ConversationHub:
             text = text[:MAX_TEXT]
         message = {"author": line.get("author"), "text": text, "time": line.get("time")}
         tenant = self._tenant(principal.tenant_id)
+        # matched before taking the tenant's lock: the pattern set may reload from the database
+        hits = self._patterns().match(text) if isinstance(text, str) else []
         with tenant.lock:
             alert = tenant.monitor.feed(conversation, message)
             recent = tenant.recent.get(conversation)
@@ -132,7 +134,6 @@ class ConversationHub:
             else:
                 tenant.recent.move_to_end(conversation)
             index = tenant.monitor.result(conversation).messages - 1
-            hits = self._patterns().match(text) if isinstance(text, str) else []
             if hits and conversation not in tenant.pattern_alerted:
                 tenant.pattern_alerted[conversation] = None
                 while len(tenant.pattern_alerted) > MAX_CONVERSATIONS:

@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from childshield.auth.demo import register_seeder
@@ -140,12 +139,10 @@ def _removal_order(session: Session, centre_tenant: Tenant) -> None:
     from childshield.centre.config import CentreConfig
     from childshield.centre.removal import register_order
     from childshield.store import centre as centre_repo
-    from childshield.store.models.centre import CentreRemovalOrder
 
     provider = centre_repo.provider_by_id(session, PROVIDER_ID)
     assert provider is not None
-    if session.scalar(select(CentreRemovalOrder.id).where(
-            CentreRemovalOrder.provider_pk == provider.id).limit(1)) is not None:
+    if centre_repo.has_orders_for(session, provider.id):
         return
     authority = system_principal(centre_tenant.id, centre_tenant.name, Side.CENTRE,
                                  "demo-authority")
@@ -187,21 +184,21 @@ def demo_centre_decisions(database: Database) -> int:
     from childshield.centre.referral_outbox import DeliveryWorker
     from childshield.errors import NotFoundError
     from childshield.store import auth as auth_repo
+    from childshield.store import provider as provider_repo
     from childshield.store import provider_reports as repo
-    from childshield.store.models.provider import ProviderCase
 
     decided = 0
     forwarded: list[int] = []
     with database.session() as session:
         centre = auth_repo.tenant_by_name(session, "demo-centre")
-        if centre is None:
+        provider = auth_repo.tenant_by_name(session, "demo-provider")
+        if centre is None or provider is None:
             return 0
         analyst = replace(system_principal(centre.id, centre.name, Side.CENTRE,
                                            "demo-analyst"), roles=frozenset({"analyst"}))
         config = CentreConfig.from_settings(get_settings())
         for external_id in (FORWARDED, UNFOUNDED):
-            case = session.scalar(select(ProviderCase).where(
-                ProviderCase.external_id == external_id))
+            case = provider_repo.case_by_key(session, provider.id, f"item:{external_id}")
             report = repo.report_of_case(session, case.tenant_id, case.id) if case else None
             if report is None or report.delivery != "delivered":
                 continue

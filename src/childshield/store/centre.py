@@ -223,6 +223,12 @@ def all_reports(session: Session) -> Sequence[CentreReport]:
 # --- removal orders -----------------------------------------------------------------------
 
 
+def has_orders_for(session: Session, provider_pk: int) -> bool:
+    """Whether any removal order was issued to the provider."""
+    return session.scalar(select(CentreRemovalOrder.id).where(
+        CentreRemovalOrder.provider_pk == provider_pk).limit(1)) is not None
+
+
 def order_by_id(session: Session, order_id: str) -> CentreRemovalOrder | None:
     return session.scalars(
         select(CentreRemovalOrder).where(CentreRemovalOrder.order_id == order_id)

@@ -77,7 +77,7 @@ def victims_mailer(request: Request) -> Mailer | None:
     return mailer
 
 
-def public_limit(request: Request) -> None:
+def victims_public_limit(request: Request) -> None:
     """The public routes' limit, shared by all workers (:mod:`childshield.centre.ratelimit`)."""
     state = request.app.state
     limiter = getattr(state, "victims_rate_limiter", None)
@@ -88,7 +88,7 @@ def public_limit(request: Request) -> None:
     limiter.check(client_address(request))
 
 
-@router.post("/requests", status_code=201, dependencies=[Depends(public_limit)],
+@router.post("/requests", status_code=201, dependencies=[Depends(victims_public_limit)],
              summary="A person's hashes and contact route (public, rate-limited)")
 async def submit_request(
     request: Request,
@@ -122,7 +122,7 @@ async def submit_request(
     return JSONResponse(view, status_code=200 if replayed else 201, headers=headers)
 
 
-@router.get("/requests/mine", dependencies=[Depends(public_limit)],
+@router.get("/requests/mine", dependencies=[Depends(victims_public_limit)],
             summary="The answer to a person's request, by their reference code (public)")
 def my_request(session: DbSession,
                reference_code: str = Header("", alias="X-Reference-Code", max_length=64),
