@@ -136,6 +136,16 @@ def complaints(session: Session, tenant_id: int, status: str | None,
     return session.scalars(stmt).all()
 
 
+def decided_complaints(session: Session, tenant_id: int,
+                       limit: int) -> Sequence[ProviderComplaint]:
+    """The tenant's most recently decided complaints, newest first."""
+    return session.scalars(
+        select(ProviderComplaint)
+        .where(ProviderComplaint.tenant_id == tenant_id, ProviderComplaint.status != "open")
+        .order_by(ProviderComplaint.decided_at.desc(), ProviderComplaint.id.desc())
+        .limit(limit)).all()
+
+
 def removal_order(session: Session, tenant_id: int, order_id: str) -> ProviderRemovalOrder | None:
     return session.scalar(select(ProviderRemovalOrder).where(
         ProviderRemovalOrder.tenant_id == tenant_id, ProviderRemovalOrder.order_id == order_id))
@@ -188,6 +198,7 @@ __all__ = [
     "complaints",
     "confirmed_without_report",
     "content_rows",
+    "decided_complaints",
     "due_outbox_ids",
     "holds_of",
     "lease_outbox",

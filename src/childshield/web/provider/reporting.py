@@ -57,14 +57,13 @@ def overview(request: Request, scope: TenantScope = tenant_scope,
         ProviderCase).where(ProviderCase.id.in_({c["case_id"] for c in waiting})))}
     for complaint in waiting:  # the decision's own author may not judge the complaint
         complaint["own_decision"] = deciders.get(complaint["case_id"]) == caller.label
-    decided = [complaint_view(c) for c in repo.complaints(scope.session, scope.tenant_id, None, 500)
-               if c.status != "open"]
-    decided.sort(key=lambda c: c["decided_at"] or "", reverse=True)
+    decided = [complaint_view(c)
+               for c in repo.decided_complaints(scope.session, scope.tenant_id, 20)]
     return render(request, "provider/reporting.html", {
         "orders": orders,
         "alert_before": int(ALERT_BEFORE.total_seconds()),
         "complaints": waiting,
-        "decided": decided[:20],
+        "decided": decided,
         "reports": [report_view(scope.session, r) for r in reports],
         "can_answer_orders": caller.has_any(ORDER_ANSWERERS),
         "can_decide_complaints": caller.has_any(COMPLAINT_DECIDERS),
